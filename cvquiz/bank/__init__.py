@@ -1,0 +1,4 @@
+"""Question banks: the syllabus, typed questions, and their strict YAML loader.
+
+Nothing here imports torch.
+"""
