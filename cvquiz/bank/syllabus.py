@@ -21,19 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from cvquiz.errors import BankError
+from cvquiz.text import Text
 
 NEEDS = ("algo", "num")
-
-
-@dataclass(frozen=True)
-class Text:
-    """A text in both course languages."""
-
-    en: str
-    zh: str
-
-    def get(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,3 @@
+"""Problem generators for the attention topic."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Problem generators for the detection topic."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Problem generators for the generative topic."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Problem generators for the points topic."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Problem generators for the sequence topic."""
+
+from __future__ import annotations
