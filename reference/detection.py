@@ -1,0 +1,912 @@
+"""Reference implementations for detection and segmentation (cheatsheet section 4).
+
+Dimension letters: ``N``, ``M`` sizes of two sets of boxes; ``K`` RoIs; ``B`` batch;
+``C``, ``H``, ``W`` channels, height, width; ``P`` sample points.
+
+Conventions used throughout:
+
+- Boxes are ``xyxy`` in continuous coordinates: ``(x1, y1, x2, y2)`` with ``x1 <= x2`` and
+  ``y1 <= y2``; width is ``x2 - x1`` (no ``+1``). A box with ``x2 < x1`` or ``y2 < y1`` is empty.
+- Pixel ``(i, j)`` of a feature map has its centre at ``x = j, y = i`` (torchvision's RoI ops
+  use the same grid; ``aligned=True`` shifts RoIs by half a pixel onto it).
+- Ranking is by score, highest first; equal scores keep the lower index first (a stable sort).
+- Results are on the input's device and in its floating dtype; indices are ``int64``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import torch
+from torch import Tensor
+import torch.nn.functional as F
+
+__all__ = [
+    "box_convert", "box_area", "box_iou", "nms", "batched_nms",
+    "l1_loss", "l2_loss", "smooth_l1_loss", "rmse",
+    "match_detections", "precision_recall", "average_precision", "mean_average_precision",
+    "roi_pool", "bilinear_sample", "roi_align", "mask_loss", "box3d_iou",
+]
+
+_BOX_FORMATS = ("xyxy", "xywh", "cxcywh")
+
+
+# ---------------------------------------------------------------------------- argument checks
+
+def _shape(t: Tensor) -> str:
+    return "(" + ", ".join(str(s) for s in t.shape) + ")"
+
+
+def _check_tensor(name: str, value, expected: str) -> None:
+    if not isinstance(value, Tensor):
+        raise ValueError(f"{name}: expected a Tensor{expected}, got {type(value).__name__}")
+
+
+def _check_boxes(name: str, boxes, last: int = 4) -> None:
+    _check_tensor(name, boxes, f"[N, {last}]")
+    if boxes.dim() != 2 or boxes.shape[-1] != last:
+        raise ValueError(f"{name}: expected Tensor[N, {last}], got shape {_shape(boxes)}")
+    if not boxes.is_floating_point():
+        raise ValueError(f"{name}: expected a floating-point tensor, got {boxes.dtype}")
+
+
+def _check_vector(name: str, value, n: int, what: str = "N") -> None:
+    _check_tensor(name, value, f"[{what}]")
+    if value.dim() != 1 or value.shape[0] != n:
+        raise ValueError(f"{name}: expected Tensor[{what}] with {what} = {n}, got shape {_shape(value)}")
+
+
+def _check_fraction(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name}: expected a number in [0, 1], got {value!r}")
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name}: expected a number in [0, 1], got {value!r}")
+    return float(value)
+
+
+def _check_choice(name: str, value, choices: Sequence[str]) -> None:
+    if value not in choices:
+        raise ValueError(f"{name}: expected one of {', '.join(map(repr, choices))}, got {value!r}")
+
+
+def _output_size(output_size) -> tuple[int, int]:
+    if isinstance(output_size, int) and not isinstance(output_size, bool):
+        output_size = (output_size, output_size)
+    if (not isinstance(output_size, (tuple, list)) or len(output_size) != 2
+            or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in output_size)):
+        raise ValueError(f"output_size: expected a positive int or a pair (height, width) of them, "
+                         f"got {output_size!r}")
+    return int(output_size[0]), int(output_size[1])
+
+
+def _check_features_rois(features, rois) -> None:
+    _check_tensor("features", features, "[B, C, H, W]")
+    if features.dim() != 4:
+        raise ValueError(f"features: expected Tensor[B, C, H, W], got shape {_shape(features)}")
+    if not features.is_floating_point():
+        raise ValueError(f"features: expected a floating-point tensor, got {features.dtype}")
+    _check_boxes("rois", rois, last=5)
+    if rois.dtype != features.dtype or rois.device != features.device:
+        raise ValueError(f"rois: expected dtype {features.dtype} on {features.device} like features, "
+                         f"got {rois.dtype} on {rois.device}")
+
+
+# ---------------------------------------------------------------------------- boxes
+
+def box_convert(boxes: Tensor, in_fmt: str, out_fmt: str) -> Tensor:
+    """Convert boxes between the ``xyxy``, ``xywh`` and ``cxcywh`` formats.
+
+    Args:
+        boxes (Tensor[N, 4]): boxes in ``in_fmt``; ``xyxy`` = (x1, y1, x2, y2) corners,
+            ``xywh`` = (x1, y1, w, h) top-left corner and size, ``cxcywh`` = (cx, cy, w, h)
+            centre and size.
+        in_fmt (str): one of ``"xyxy"``, ``"xywh"``, ``"cxcywh"``.
+        out_fmt (str): one of the same.
+
+    Returns:
+        Tensor[N, 4]: the boxes in ``out_fmt`` (a new tensor, even when the formats agree).
+
+    Reference: cheatsheet 4, "4 DoF (x, y, h, w) / (cx, cy, w, h)"; torchvision.ops.box_convert.
+    Concepts: detection.boxes
+    """
+    _check_boxes("boxes", boxes)
+    _check_choice("in_fmt", in_fmt, _BOX_FORMATS)
+    _check_choice("out_fmt", out_fmt, _BOX_FORMATS)
+    a, b, c, d = boxes.unbind(-1)
+    if in_fmt == "xyxy":
+        x1, y1, x2, y2 = a, b, c, d
+    elif in_fmt == "xywh":
+        x1, y1, x2, y2 = a, b, a + c, b + d
+    else:
+        x1, y1, x2, y2 = a - c / 2, b - d / 2, a + c / 2, b + d / 2
+    if out_fmt == "xyxy":
+        out = (x1, y1, x2, y2)
+    elif out_fmt == "xywh":
+        out = (x1, y1, x2 - x1, y2 - y1)
+    else:
+        out = ((x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1)
+    if in_fmt == out_fmt:
+        return boxes.clone()
+    return torch.stack(out, dim=-1)
+
+
+def box_area(boxes: Tensor) -> Tensor:
+    """Area of ``xyxy`` boxes, ``(x2 - x1) * (y2 - y1)``; an inverted box has area 0.
+
+    Args:
+        boxes (Tensor[N, 4]): ``xyxy`` boxes.
+
+    Returns:
+        Tensor[N]: the areas, ``>= 0``.
+
+    Reference: torchvision.ops.box_area (which returns a negative area for an inverted box).
+    Concepts: detection.boxes
+    """
+    _check_boxes("boxes", boxes)
+    return _area(boxes)
+
+
+def _area(boxes: Tensor) -> Tensor:
+    return (boxes[..., 2] - boxes[..., 0]).clamp(min=0) * (boxes[..., 3] - boxes[..., 1]).clamp(min=0)
+
+
+def _pairwise_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
+    area1, area2 = _area(boxes1), _area(boxes2)
+    lt = torch.maximum(boxes1[:, None, :2], boxes2[None, :, :2])  # (N, M, 2)
+    rb = torch.minimum(boxes1[:, None, 2:], boxes2[None, :, 2:])  # (N, M, 2)
+    wh = (rb - lt).clamp(min=0)
+    inter = wh[..., 0] * wh[..., 1]  # (N, M)
+    union = area1[:, None] + area2[None, :] - inter
+    return torch.where(union > 0, inter / torch.where(union > 0, union, torch.ones_like(union)),
+                       torch.zeros_like(inter))
+
+
+def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
+    """Pairwise intersection over union of two sets of ``xyxy`` boxes.
+
+    IoU = area(A ∩ B) / area(A ∪ B) in continuous coordinates (no ``+1`` pixel convention, unlike
+    the PASCAL VOC devkit). Two empty boxes (zero union) give 0, not NaN.
+
+    Args:
+        boxes1 (Tensor[N, 4]): ``xyxy`` boxes.
+        boxes2 (Tensor[M, 4]): ``xyxy`` boxes, same dtype and device.
+
+    Returns:
+        Tensor[N, M]: IoU values in [0, 1].
+
+    Reference: cheatsheet 4 (NMS: "IoU = 交集面积/并集面积"); torchvision.ops.box_iou.
+    Concepts: detection.nms
+    """
+    _check_boxes("boxes1", boxes1)
+    _check_boxes("boxes2", boxes2)
+    return _pairwise_iou(boxes1, boxes2)
+
+
+def _greedy_suppress(order: Tensor, suppress: Tensor) -> Tensor:
+    """Greedy NMS over boxes already in rank order.
+
+    ``suppress[i, j]`` says box ``i`` would remove box ``j``; only ``i < j`` matters. Loops once per
+    box with tensor operations only (no host synchronisation); returns ``order`` of the kept ones.
+    """
+    n = order.shape[0]
+    suppress = torch.triu(suppress, diagonal=1)
+    keep = torch.ones(n, dtype=torch.bool, device=order.device)
+    for i in range(n):  # inherently sequential: box i counts only if no kept box before it removed it
+        keep &= ~(suppress[i] & keep[i])
+    return order[keep]
+
+
+def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
+    """Non-maximum suppression: keep the best box, drop those overlapping it, repeat.
+
+    A box is removed when its IoU with an already kept, higher-ranked box is strictly greater than
+    ``iou_threshold`` (an IoU equal to the threshold keeps both). Boxes are ranked by score, highest
+    first; equal scores keep the lower index first (torchvision's sort is not stable, so its order
+    among exactly tied scores may differ).
+
+    Args:
+        boxes (Tensor[N, 4]): ``xyxy`` boxes.
+        scores (Tensor[N]): their scores.
+        iou_threshold (float): in [0, 1].
+
+    Returns:
+        Tensor[K] int64: indices of the kept boxes, highest score first.
+
+    Reference: cheatsheet 4 "NMS"; torchvision.ops.nms.
+    Concepts: detection.nms
+    """
+    _check_boxes("boxes", boxes)
+    _check_vector("scores", scores, boxes.shape[0])
+    thr = _check_fraction("iou_threshold", iou_threshold)
+    order = torch.sort(scores, descending=True, stable=True).indices
+    b = boxes[order]
+    return _greedy_suppress(order, _pairwise_iou(b, b) > thr)
+
+
+def batched_nms(boxes: Tensor, scores: Tensor, labels: Tensor, iou_threshold: float) -> Tensor:
+    """NMS done independently per label: boxes of different labels never suppress each other.
+
+    Args:
+        boxes (Tensor[N, 4]): ``xyxy`` boxes.
+        scores (Tensor[N]): their scores.
+        labels (Tensor[N] int): category (or image) of each box.
+        iou_threshold (float): in [0, 1]; suppression when IoU > threshold (strict).
+
+    Returns:
+        Tensor[K] int64: indices of the kept boxes over all labels, highest score first, equal
+        scores lower index first.
+
+    Reference: torchvision.ops.batched_nms (done here with a same-label mask rather than
+    coordinate offsets, so IoUs are computed on the boxes as given).
+    Concepts: detection.nms
+    """
+    _check_boxes("boxes", boxes)
+    _check_vector("scores", scores, boxes.shape[0])
+    _check_vector("labels", labels, boxes.shape[0])
+    thr = _check_fraction("iou_threshold", iou_threshold)
+    order = torch.sort(scores, descending=True, stable=True).indices
+    b, lab = boxes[order], labels[order]
+    return _greedy_suppress(order, (_pairwise_iou(b, b) > thr) & (lab[:, None] == lab[None, :]))
+
+
+# ---------------------------------------------------------------------------- regression losses
+
+def _check_pair(pred, target) -> None:
+    _check_tensor("pred", pred, "[..., 4]")
+    _check_tensor("target", target, "[..., 4]")
+    if pred.shape != target.shape:
+        raise ValueError(f"target: expected the shape of pred {_shape(pred)}, got {_shape(target)}")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    _check_choice("reduction", reduction, ("sum", "mean", "none"))
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.mean()
+    return loss
+
+
+def l1_loss(pred: Tensor, target: Tensor, reduction: str = "sum") -> Tensor:
+    """L1 box regression loss, Σ_i |ŷ_i − y_i| over the coordinates.
+
+    Args:
+        pred (Tensor[..., 4]): predicted box parameters (any shape; usually (x, y, w, h)).
+        target (Tensor[..., 4]): targets, same shape.
+        reduction (str): ``"sum"`` (the cheatsheet's Σ over all elements), ``"mean"`` or ``"none"``.
+
+    Returns:
+        Tensor: a scalar, or the elementwise loss for ``"none"``.
+
+    Reference: cheatsheet 4, 回归损失 L1.
+    Concepts: detection.losses
+    """
+    _check_pair(pred, target)
+    return _reduce((pred - target).abs(), reduction)
+
+
+def l2_loss(pred: Tensor, target: Tensor, reduction: str = "sum") -> Tensor:
+    """L2 box regression loss, Σ_i (ŷ_i − y_i)² (the squared error, not the L2 norm).
+
+    Args:
+        pred (Tensor[..., 4]): predicted box parameters.
+        target (Tensor[..., 4]): targets, same shape.
+        reduction (str): ``"sum"`` (default), ``"mean"`` or ``"none"``.
+
+    Returns:
+        Tensor: a scalar, or the elementwise loss for ``"none"``.
+
+    Reference: cheatsheet 4, 回归损失 L2 ("不等于 L2 Norm").
+    Concepts: detection.losses
+    """
+    _check_pair(pred, target)
+    return _reduce((pred - target).square(), reduction)
+
+
+def smooth_l1_loss(pred: Tensor, target: Tensor, beta: float = 1.0, reduction: str = "sum") -> Tensor:
+    """Smooth L1 loss: 0.5 x² / β where |x| < β, else |x| − 0.5 β, with x = ŷ − y.
+
+    Quadratic near 0 (smooth), linear far away (bounded gradient); with β = 1 the switch is at
+    x = ±1 as on the cheatsheet. β = 0 is plain L1.
+
+    Args:
+        pred (Tensor[..., 4]): predicted box parameters.
+        target (Tensor[..., 4]): targets, same shape.
+        beta (float): ``>= 0``, where the two pieces meet.
+        reduction (str): ``"sum"`` (default), ``"mean"`` (as ``F.smooth_l1_loss``) or ``"none"``.
+
+    Returns:
+        Tensor: a scalar, or the elementwise loss for ``"none"``.
+
+    Reference: Girshick, Fast R-CNN (2015), eq. 3; cheatsheet 4 Smooth L1.
+    Concepts: detection.losses
+    """
+    _check_pair(pred, target)
+    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or beta < 0:
+        raise ValueError(f"beta: expected a number >= 0, got {beta!r}")
+    x = (pred - target).abs()
+    if beta == 0:
+        return _reduce(x, reduction)
+    return _reduce(torch.where(x < beta, 0.5 * x * x / beta, x - 0.5 * beta), reduction)
+
+
+def rmse(pred: Tensor, target: Tensor) -> Tensor:
+    """Root mean squared error, sqrt(mean over all elements of (ŷ − y)²).
+
+    Args:
+        pred (Tensor[..., 4]): predicted box parameters.
+        target (Tensor[..., 4]): targets, same shape.
+
+    Returns:
+        Tensor: a scalar, in the units of the target.
+
+    Reference: cheatsheet 4, RMSE.
+    Concepts: detection.losses
+    """
+    _check_pair(pred, target)
+    return (pred - target).square().mean().sqrt()
+
+
+# ---------------------------------------------------------------------------- matching and AP
+
+def match_detections(boxes: Tensor, scores: Tensor, gt_boxes: Tensor, iou_threshold: float = 0.5,
+                     rule: str = "voc") -> Tensor:
+    """Mark each detection of one image and one class as a true or false positive.
+
+    Detections are visited by score, highest first (equal scores: lower index first); each GT box
+    is matched at most once.
+
+    - ``rule="voc"`` (PASCAL VOC): a detection's best GT is the one of highest IoU among *all*
+      GT boxes; it is a true positive when that IoU is strictly greater than ``iou_threshold`` and
+      that GT is still free; if the best GT is already taken, the detection is a false positive
+      (duplicates count against a detector). The MATLAB devkit writes ``>=``; py-faster-rcnn's
+      ``voc_eval`` and this function use ``>``.
+    - ``rule="coco"`` (pycocotools ``COCOeval.evaluateImg``, no crowd or ignored boxes): the
+      detection takes the *free* GT of highest IoU provided that IoU is ``>= iou_threshold``;
+      equal IoUs go to the GT listed last, as in pycocotools.
+
+    The loop over detections is sequential by nature (each match changes what is free) and runs on
+    tensors without host synchronisation.
+
+    Args:
+        boxes (Tensor[N, 4]): detected ``xyxy`` boxes.
+        scores (Tensor[N]): their confidences.
+        gt_boxes (Tensor[G, 4]): ground-truth ``xyxy`` boxes.
+        iou_threshold (float): in [0, 1].
+        rule (str): ``"voc"`` or ``"coco"``.
+
+    Returns:
+        Tensor[N] bool: ``True`` for a true positive, in the detections' input order.
+
+    Reference: Everingham et al., The PASCAL VOC Challenge (IJCV 2010), sec. 4.2; pycocotools
+    cocoeval.py; cheatsheet 4 评估指标.
+    Concepts: detection.metrics
+    """
+    _check_boxes("boxes", boxes)
+    _check_vector("scores", scores, boxes.shape[0])
+    _check_boxes("gt_boxes", gt_boxes)
+    thr = _check_fraction("iou_threshold", iou_threshold)
+    _check_choice("rule", rule, ("voc", "coco"))
+    n, g = boxes.shape[0], gt_boxes.shape[0]
+    is_tp = torch.zeros(n, dtype=torch.bool, device=boxes.device)
+    if n == 0 or g == 0:
+        return is_tp
+    order = torch.sort(scores, descending=True, stable=True).indices
+    iou = _pairwise_iou(boxes[order], gt_boxes)  # (N, G), rows in rank order
+    taken = torch.zeros(g, dtype=torch.bool, device=boxes.device)
+    hit = torch.zeros(n, dtype=torch.bool, device=boxes.device)
+    if rule == "coco":
+        thr = min(thr, 1 - 1e-10)  # as pycocotools
+    for r in range(n):
+        row = iou[r]
+        if rule == "voc":
+            j = row.argmax()
+            ok = (row[j] > thr) & ~taken[j]
+        else:
+            free = torch.where(taken, torch.full_like(row, -1.0), row)
+            j = (g - 1) - free.flip(0).argmax()  # the last maximum, as pycocotools
+            ok = free[j] >= thr
+        hit[r] = ok
+        taken[j] |= ok
+    is_tp[order] = hit
+    return is_tp
+
+
+def precision_recall(scores: Tensor, is_tp: Tensor, num_gt: int | Tensor) -> tuple[Tensor, Tensor]:
+    """The precision-recall curve: precision and recall after each detection in confidence order.
+
+    After the top k detections, precision = TP / k and recall = TP / num_gt. Detections are ranked
+    by score, highest first; equal scores keep the lower index first. Each value is one division
+    of whole numbers, so recall k/num_gt is the correctly rounded float of that fraction (exact
+    comparison with grid points in :func:`average_precision` relies on this).
+
+    Args:
+        scores (Tensor[N]): confidences (floating point; the outputs take this dtype).
+        is_tp (Tensor[N] bool): true positive flags (e.g. from :func:`match_detections`).
+        num_gt (int or 0-dim Tensor): number of ground-truth objects, ``>= 1``.
+
+    Returns:
+        tuple[Tensor[N], Tensor[N]]: ``(precision, recall)`` in rank order; recall is
+        non-decreasing, precision can zigzag.
+
+    Reference: cheatsheet 4 "画 PR 曲线"; Everingham et al. (IJCV 2010), sec. 4.2.
+    Concepts: detection.metrics
+    """
+    _check_tensor("scores", scores, "[N]")
+    if scores.dim() != 1 or not scores.is_floating_point():
+        raise ValueError(f"scores: expected a floating-point Tensor[N], got shape {_shape(scores)} "
+                         f"{scores.dtype}")
+    _check_vector("is_tp", is_tp, scores.shape[0])
+    if isinstance(num_gt, Tensor):
+        if num_gt.dim() != 0:
+            raise ValueError(f"num_gt: expected an int or a 0-dim Tensor, got shape {_shape(num_gt)}")
+    elif isinstance(num_gt, bool) or not isinstance(num_gt, int) or num_gt < 1:
+        raise ValueError(f"num_gt: expected an int >= 1, got {num_gt!r}")
+    order = torch.sort(scores, descending=True, stable=True).indices
+    tp = is_tp[order].to(scores.dtype).cumsum(0)
+    k = torch.arange(1, scores.shape[0] + 1, device=scores.device, dtype=scores.dtype)
+    num = torch.as_tensor(num_gt, device=scores.device).to(scores.dtype)
+    return tp / k, tp / num
+
+
+def average_precision(precision: Tensor, recall: Tensor, method: str = "all") -> Tensor:
+    """Average precision: the area under a precision-recall curve.
+
+    - ``"voc11"``: (1/11) Σ_{t ∈ {0, 0.1, …, 1}} P(t) with P(t) = max precision over the points of
+      recall ``>= t`` (0 when there is none). This is VOC2007's definition; the cheatsheet writes
+      ``r > R``, which differs only when a recall lands exactly on a grid point. The grid is
+      ``k / 10`` computed by division in the recall's dtype, so recall 3/10 meets t = 0.3 exactly
+      (0.1 · 3 would give 0.30000000000000004).
+    - ``"all"``: VOC2010+ area under the monotone envelope: Σ (r_i − r_{i−1}) · max_{j>=i} p_j,
+      with r_0 = 0.
+    - ``"coco101"``: as ``"voc11"`` on the 101 points t = k / 100 (COCO). pycocotools builds its grid
+      with ``np.linspace`` and so can miss a recall that lands exactly on a grid point (for
+      example 7/100 < 0.07000000000000001); this function compares exactly.
+
+    Args:
+        precision (Tensor[N]): precision in rank order (from :func:`precision_recall`).
+        recall (Tensor[N]): recall in rank order, non-decreasing.
+        method (str): ``"voc11"``, ``"all"`` or ``"coco101"``.
+
+    Returns:
+        Tensor: a scalar in [0, 1] in the dtype of ``precision``; 0 for an empty curve.
+
+    Reference: Everingham et al. (IJCV 2010), sec. 4.2; VOC devkit VOCevaldet.m; pycocotools
+    COCOeval.accumulate; cheatsheet 4 "11 点法".
+    Concepts: detection.metrics
+    """
+    _check_tensor("precision", precision, "[N]")
+    if precision.dim() != 1 or not precision.is_floating_point():
+        raise ValueError(f"precision: expected a floating-point Tensor[N], got shape "
+                         f"{_shape(precision)} {precision.dtype}")
+    _check_vector("recall", recall, precision.shape[0])
+    _check_choice("method", method, ("voc11", "all", "coco101"))
+    if method == "all":
+        envelope = precision.flip(0).cummax(0).values.flip(0)
+        prev = torch.cat([recall.new_zeros(1), recall[:-1]])
+        return ((recall - prev).to(precision.dtype) * envelope).sum()
+    steps = 10 if method == "voc11" else 100
+    grid = torch.arange(steps + 1, device=recall.device, dtype=recall.dtype) / steps  # (R,)
+    reached = recall[None, :] >= grid[:, None]  # (R, N)
+    best = torch.where(reached, precision[None, :], torch.zeros_like(precision)[None, :])
+    p_interp = best.amax(dim=1) if precision.shape[0] else precision.new_zeros(steps + 1)
+    return p_interp.mean()
+
+
+def mean_average_precision(pred_boxes: Sequence[Tensor], pred_scores: Sequence[Tensor],
+                           pred_labels: Sequence[Tensor], gt_boxes: Sequence[Tensor],
+                           gt_labels: Sequence[Tensor], style: str = "voc",
+                           method: str | None = None) -> Tensor:
+    """mAP over classes of a dataset, VOC or COCO style.
+
+    - ``style="voc"``: IoU > 0.5 with the VOC rule of :func:`match_detections`; AP by ``method``
+      (default ``"voc11"``, VOC2007; ``"all"`` for VOC2010+). All detections count.
+    - ``style="coco"``: AP@[.5:.95]: the mean over IoU thresholds 0.50, 0.55, …, 0.95 (COCO rule)
+      and over classes of 101-point AP (``method`` default ``"coco101"``), keeping at most the 100
+      best detections per image and class (maxDets = 100). No crowd, ignore or area ranges.
+
+    Per class, detections of all images are pooled and ranked by score; equal scores keep image
+    order, then index order (as pycocotools, with images in list order). A class with no
+    ground truth in any image is left out of the mean. Loops over images and classes (each
+    match is sequential); not a hot path.
+
+    Args:
+        pred_boxes (list of Tensor[N_i, 4]): detected ``xyxy`` boxes per image.
+        pred_scores (list of Tensor[N_i]): their confidences.
+        pred_labels (list of Tensor[N_i] int): their classes.
+        gt_boxes (list of Tensor[G_i, 4]): ground-truth ``xyxy`` boxes per image.
+        gt_labels (list of Tensor[G_i] int): their classes.
+        style (str): ``"voc"`` or ``"coco"``.
+        method (str or None): AP method (see :func:`average_precision`); None picks the style's.
+
+    Returns:
+        Tensor: a scalar in the dtype of the boxes; NaN when no class has ground truth.
+
+    Reference: Everingham et al. (IJCV 2010); Lin et al., Microsoft COCO (2014) and pycocotools;
+    cheatsheet 4 mAP.
+    Concepts: detection.metrics
+    """
+    _check_choice("style", style, ("voc", "coco"))
+    if method is None:
+        method = "voc11" if style == "voc" else "coco101"
+    _check_choice("method", method, ("voc11", "all", "coco101"))
+    lists = {"pred_boxes": pred_boxes, "pred_scores": pred_scores, "pred_labels": pred_labels,
+             "gt_boxes": gt_boxes, "gt_labels": gt_labels}
+    for name, value in lists.items():
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"{name}: expected a list with one Tensor per image, got {type(value).__name__}")
+    n_img = len(pred_boxes)
+    for name, value in lists.items():
+        if len(value) != n_img:
+            raise ValueError(f"{name}: expected {n_img} images like pred_boxes, got {len(value)}")
+    if n_img == 0:
+        raise ValueError("pred_boxes: expected at least one image, got an empty list")
+    for i in range(n_img):
+        _check_boxes(f"pred_boxes[{i}]", pred_boxes[i])
+        _check_vector(f"pred_scores[{i}]", pred_scores[i], pred_boxes[i].shape[0])
+        _check_vector(f"pred_labels[{i}]", pred_labels[i], pred_boxes[i].shape[0])
+        _check_boxes(f"gt_boxes[{i}]", gt_boxes[i])
+        _check_vector(f"gt_labels[{i}]", gt_labels[i], gt_boxes[i].shape[0], what="G")
+    dtype, device = pred_boxes[0].dtype, pred_boxes[0].device
+    if style == "voc":
+        thresholds, rule, max_dets = [0.5], "voc", None
+    else:
+        thresholds, rule, max_dets = [k / 100 for k in range(50, 100, 5)], "coco", 100
+    classes = torch.unique(torch.cat([g.to(device) for g in gt_labels])).tolist()
+    aps = []
+    for c in classes:  # per class: pool ranked detections over images
+        num_gt = sum(int((g == c).sum()) for g in gt_labels)
+        per_thr = []
+        for thr in thresholds:
+            all_scores, all_tp = [], []
+            for i in range(n_img):
+                sel = pred_labels[i] == c
+                b, s = pred_boxes[i][sel], pred_scores[i][sel]
+                if max_dets is not None:
+                    top = torch.sort(s, descending=True, stable=True).indices[:max_dets]
+                    b, s = b[top], s[top]
+                order = torch.sort(s, descending=True, stable=True).indices
+                b, s = b[order], s[order]
+                all_scores.append(s)
+                all_tp.append(match_detections(b, s, gt_boxes[i][gt_labels[i] == c], thr, rule))
+            scores = torch.cat(all_scores).to(dtype)
+            precision, recall = precision_recall(scores, torch.cat(all_tp), num_gt)
+            per_thr.append(average_precision(precision, recall, method))
+        aps.append(torch.stack(per_thr).mean())
+    if not aps:
+        return torch.tensor(float("nan"), dtype=dtype, device=device)
+    return torch.stack(aps).mean()
+
+
+# ---------------------------------------------------------------------------- RoI Pool / RoI Align
+
+def _round_half_away(x: Tensor) -> Tensor:
+    # C's round(), as torchvision uses; torch.round rounds half to even.
+    return torch.sign(x) * torch.floor(x.abs() + 0.5)
+
+
+def _roi_chunks(features: Tensor, k: int, per_roi: int) -> int:
+    """RoIs per chunk so that one chunk's intermediates stay near 2**26 elements."""
+    return max(1, min(k, (1 << 26) // max(per_roi, 1)))
+
+
+def roi_pool(features: Tensor, rois: Tensor, output_size: int | tuple[int, int],
+             spatial_scale: float = 1.0) -> Tensor:
+    """RoI Pooling (Fast R-CNN): snap the RoI to the feature grid, max-pool each of the bins.
+
+    With torchvision's (Caffe's) quantization: the RoI corners are scaled by ``spatial_scale`` and
+    rounded half away from zero to whole cells; the RoI spans ``round(x2) − round(x1) + 1`` cells
+    (at least 1); bin ``p`` of ``P`` covers cells ``[floor(p·s), ceil((p+1)·s))`` with s = span / P,
+    offset by the RoI's start and clipped to the map. An empty bin (entirely outside) gives 0.
+
+    Args:
+        features (Tensor[B, C, H, W]): feature maps.
+        rois (Tensor[K, 5]): ``(batch_index, x1, y1, x2, y2)`` in image coordinates, same dtype.
+        output_size (int or (int, int)): ``(PH, PW)`` bins.
+        spatial_scale (float): image-to-feature scale (1 / stride).
+
+    Returns:
+        Tensor[K, C, PH, PW]: the pooled features.
+
+    Reference: Girshick, Fast R-CNN (2015), sec. 2.1; torchvision.ops.roi_pool (CPU kernel);
+    cheatsheet 4 RoI Pooling ("吸附 (Snap)").
+    Concepts: detection.fast_rcnn
+    """
+    _check_features_rois(features, rois)
+    ph_n, pw_n = _output_size(output_size)
+    B, C, H, W = features.shape
+    K = rois.shape[0]
+    dtype, device = features.dtype, features.device
+    start = _round_half_away(rois[:, 1:3] * spatial_scale)  # (K, 2) x, y
+    end = _round_half_away(rois[:, 3:5] * spatial_scale)
+    span = (end - start + 1).clamp(min=1)  # (K, 2)
+
+    def bins(n_bins: int, axis: int, size: int) -> tuple[Tensor, Tensor]:
+        p = torch.arange(n_bins, device=device, dtype=dtype)
+        step = span[:, axis:axis + 1] / n_bins  # (K, 1)
+        lo = torch.floor(p * step) + start[:, axis:axis + 1]
+        hi = torch.ceil((p + 1) * step) + start[:, axis:axis + 1]
+        return lo.clamp(0, size), hi.clamp(0, size)  # (K, P)
+
+    w0, w1 = bins(pw_n, 0, W)
+    h0, h1 = bins(ph_n, 1, H)
+    hs = torch.arange(H, device=device, dtype=dtype)
+    ws = torch.arange(W, device=device, dtype=dtype)
+    in_h = (hs >= h0[..., None]) & (hs < h1[..., None])  # (K, PH, H)
+    in_w = (ws >= w0[..., None]) & (ws < w1[..., None])  # (K, PW, W)
+    batch = rois[:, 0].long()
+    neg = torch.tensor(float("-inf"), dtype=dtype, device=device)
+    out = features.new_zeros(K, C, ph_n, pw_n)
+    step = _roi_chunks(features, K, C * H * W * max(ph_n, pw_n))
+    for s in range(0, K, step):  # chunks bound memory; no per-element loop
+        f = features[batch[s:s + step]]  # (k, C, H, W)
+        m = torch.where(in_w[s:s + step, None, None], f[:, :, :, None, :], neg).amax(-1)  # (k, C, H, PW)
+        m = torch.where(in_h[s:s + step, None, :, None, :], m.transpose(2, 3)[:, :, None], neg)  # (k, C, PH, PW, H)
+        out[s:s + step] = m.amax(-1)
+    empty = (h1 <= h0)[:, :, None] | (w1 <= w0)[:, None, :]  # (K, PH, PW)
+    return torch.where(empty[:, None], torch.zeros_like(out), out)
+
+
+def bilinear_sample(features: Tensor, x: Tensor, y: Tensor) -> Tensor:
+    """Bilinear interpolation at real coordinates, straight from the cheatsheet's formula.
+
+    f(x, y) = Σ_{i,j} f_ij · max(0, 1 − |x − x_j|) · max(0, 1 − |y − y_i|) over the grid, where
+    cell (i, j) sits at x_j = j, y_i = i. Only the (up to) four neighbours have non-zero weight.
+    Outside the map this is zero padding: a point in (−1, 0) gets only the weight 1 − |x| of the
+    first column and fades to 0 at −1 (RoI Align instead clamps such points to the edge).
+
+    Args:
+        features (Tensor[..., H, W]): values on the grid (e.g. Tensor[C, H, W]).
+        x (Tensor[P]): column coordinates.
+        y (Tensor[P]): row coordinates.
+
+    Returns:
+        Tensor[..., P]: the interpolated values.
+
+    Reference: cheatsheet 4 RoI Align, f_xy = Σ f_ij max(0, 1−|x−x_i|) max(0, 1−|y−y_j|).
+    Concepts: detection.mask_rcnn
+    """
+    _check_tensor("features", features, "[..., H, W]")
+    if features.dim() < 2 or not features.is_floating_point():
+        raise ValueError(f"features: expected a floating-point Tensor[..., H, W], got shape "
+                         f"{_shape(features)} {features.dtype}")
+    _check_tensor("x", x, "[P]")
+    if x.dim() != 1:
+        raise ValueError(f"x: expected Tensor[P], got shape {_shape(x)}")
+    _check_vector("y", y, x.shape[0], what="P")
+    H, W = features.shape[-2:]
+    x, y = x.to(features.dtype), y.to(features.dtype)
+    cols = torch.arange(W, device=features.device, dtype=features.dtype)
+    rows = torch.arange(H, device=features.device, dtype=features.dtype)
+    wx = (1 - (x[:, None] - cols).abs()).clamp(min=0)  # (P, W)
+    wy = (1 - (y[:, None] - rows).abs()).clamp(min=0)  # (P, H)
+    return torch.einsum("...hw,ph,pw->...p", features, wy, wx)
+
+
+def roi_align(features: Tensor, rois: Tensor, output_size: int | tuple[int, int],
+              spatial_scale: float = 1.0, sampling_ratio: int = -1, aligned: bool = False) -> Tensor:
+    """RoI Align (Mask R-CNN) with torchvision's semantics: no rounding, bilinear samples averaged.
+
+    The RoI ``(x1, y1, x2, y2) · spatial_scale`` (minus 0.5 when ``aligned``, which puts pixel
+    centres at half-integers as in the paper) is split into ``PH × PW`` bins; each bin averages a
+    regular grid of ``sampling_ratio²`` bilinear samples, or, for ``sampling_ratio <= 0``,
+    ``ceil(roi_h / PH) × ceil(roi_w / PW)`` samples (adaptive, per RoI). Without ``aligned`` the
+    RoI's size is clamped to at least 1 (the legacy behaviour).
+
+    At the borders this differs from the plain formula of :func:`bilinear_sample`: a sample with
+    y < −1 or y > H (x < −1 or x > W) counts 0; a sample in [−1, 0) is clamped to 0, and one in
+    (H − 1, H] to H − 1, so it takes the full edge value instead of fading out.
+
+    Sizing the adaptive sample grid needs one host synchronisation (the largest count); the
+    interpolation itself is separable and runs as one contraction per chunk of RoIs.
+
+    Args:
+        features (Tensor[B, C, H, W]): feature maps.
+        rois (Tensor[K, 5]): ``(batch_index, x1, y1, x2, y2)`` in image coordinates, same dtype.
+        output_size (int or (int, int)): ``(PH, PW)`` bins.
+        spatial_scale (float): image-to-feature scale (1 / stride).
+        sampling_ratio (int): samples per bin side; ``<= 0`` for adaptive.
+        aligned (bool): shift by −0.5 pixel (Detectron2's ``ROIAlignV2``).
+
+    Returns:
+        Tensor[K, C, PH, PW]: the pooled features.
+
+    Reference: He et al., Mask R-CNN (2017), sec. 3; torchvision.ops.roi_align (CPU kernel);
+    cheatsheet 4 RoI Align.
+    Concepts: detection.mask_rcnn
+    """
+    _check_features_rois(features, rois)
+    ph_n, pw_n = _output_size(output_size)
+    if isinstance(sampling_ratio, bool) or not isinstance(sampling_ratio, int):
+        raise ValueError(f"sampling_ratio: expected an int (<= 0 for adaptive), got {sampling_ratio!r}")
+    B, C, H, W = features.shape
+    K = rois.shape[0]
+    dtype, device = features.dtype, features.device
+    offset = 0.5 if aligned else 0.0
+    start = rois[:, 1:3] * spatial_scale - offset  # (K, 2) x, y
+    size = rois[:, 3:5] * spatial_scale - offset - start
+    if not aligned:
+        size = size.clamp(min=1.0)
+    if sampling_ratio > 0:
+        grid = torch.full_like(size, float(sampling_ratio))
+    else:
+        grid = torch.ceil(size / torch.tensor([pw_n, ph_n], dtype=dtype, device=device))
+    count = (grid[:, 0] * grid[:, 1]).clamp(min=1)  # (K,)
+    g_max = int(grid.max()) if K else 0  # the one host synchronisation
+
+    def weights(axis: int, n_bins: int, length: int) -> Tensor:
+        """Σ over the bin's samples of their 1D interpolation weights: (K, P, length)."""
+        bin_size = size[:, axis] / n_bins  # (K,)
+        g = grid[:, axis]
+        p = torch.arange(n_bins, device=device, dtype=dtype)
+        i = torch.arange(max(g_max, 1), device=device, dtype=dtype)
+        pos = (start[:, axis, None, None] + p[None, :, None] * bin_size[:, None, None]
+               + (i[None, None, :] + 0.5) * bin_size[:, None, None] / g[:, None, None])  # (K, P, G)
+        use = (i[None, None, :] < g[:, None, None]) & (pos >= -1.0) & (pos <= length)
+        pos = pos.clamp(0, length - 1)
+        cells = torch.arange(length, device=device, dtype=dtype)
+        hat = (1 - (pos[..., None] - cells).abs()).clamp(min=0)  # (K, P, G, length)
+        return (hat * use[..., None]).sum(2)
+
+    ay = weights(1, ph_n, H)  # (K, PH, H)
+    ax = weights(0, pw_n, W)  # (K, PW, W)
+    batch = rois[:, 0].long()
+    out = features.new_empty(K, C, ph_n, pw_n)
+    step = _roi_chunks(features, K, C * H * W)
+    for s in range(0, K, step):  # chunks bound memory; no per-element loop
+        f = features[batch[s:s + step]]  # (k, C, H, W)
+        out[s:s + step] = torch.einsum("kchw,kph,kqw->kcpq", f, ay[s:s + step], ax[s:s + step])
+    return out / count[:, None, None, None]
+
+
+# ---------------------------------------------------------------------------- masks
+
+def mask_loss(mask_logits: Tensor, labels: Tensor, targets: Tensor, independent: bool = True) -> Tensor:
+    """Mask R-CNN's mask loss, per-class sigmoid (independent) or per-pixel softmax (multinomial).
+
+    - ``independent=True`` (Mask R-CNN): for RoI k only the channel of its class ``labels[k]``
+      counts; binary cross-entropy with logits against ``targets[k]``, averaged over RoIs and
+      pixels. Classes do not compete.
+    - ``independent=False`` (the multinomial variant of the paper's ablation): a softmax over the
+      ``C`` channels of each pixel, channel 0 being background; a pixel of the target mask has
+      class ``labels[k]``, any other background. Cross-entropy averaged over RoIs and pixels;
+      soft targets t give −[t·log p_label + (1 − t)·log p_0]. Classes compete for each pixel.
+
+    Args:
+        mask_logits (Tensor[K, C, M, M]): predicted mask logits per RoI and class.
+        labels (Tensor[K] int64): ground-truth class of each RoI, in [0, C) (>= 1 when
+            ``independent=False``, since 0 is background there).
+        targets (Tensor[K, M, M]): ground-truth masks in [0, 1] (usually 0/1).
+        independent (bool): per-class sigmoid (True) or multinomial softmax (False).
+
+    Returns:
+        Tensor: a scalar; 0 when K = 0.
+
+    Reference: He et al., Mask R-CNN (2017), sec. 3 and Table 2b; torchvision maskrcnn_loss;
+    cheatsheet 4 掩码设计 / 像素分类.
+    Concepts: detection.mask_design
+    """
+    _check_tensor("mask_logits", mask_logits, "[K, C, M, M]")
+    if mask_logits.dim() != 4 or not mask_logits.is_floating_point():
+        raise ValueError(f"mask_logits: expected a floating-point Tensor[K, C, M, M], got shape "
+                         f"{_shape(mask_logits)} {mask_logits.dtype}")
+    K, C = mask_logits.shape[:2]
+    _check_vector("labels", labels, K, what="K")
+    _check_tensor("targets", targets, "[K, M, M]")
+    if targets.shape != (K, *mask_logits.shape[2:]):
+        raise ValueError(f"targets: expected Tensor[K, M, M] = {(K, *mask_logits.shape[2:])}, got shape "
+                         f"{_shape(targets)}")
+    if K == 0:
+        return mask_logits.sum() * 0
+    t = targets.to(mask_logits.dtype)
+    idx = labels.long()[:, None, None, None].expand(K, 1, *mask_logits.shape[2:])
+    if independent:
+        chosen = mask_logits.gather(1, idx)[:, 0]  # (K, M, M)
+        return F.binary_cross_entropy_with_logits(chosen, t)
+    logp = mask_logits.log_softmax(dim=1)  # (K, C, M, M)
+    fg = logp.gather(1, idx)[:, 0]
+    bg = logp[:, 0]
+    return -(t * fg + (1 - t) * bg).mean()
+
+
+# ---------------------------------------------------------------------------- 3D boxes
+
+def _bev_corners(boxes: Tensor) -> Tensor:
+    """Corners (counter-clockwise) of the boxes' footprints: (N, 4, 2)."""
+    x, y, w, l, yaw = boxes[:, 0], boxes[:, 1], boxes[:, 3], boxes[:, 5], boxes[:, 6]
+    sx = torch.tensor([0.5, -0.5, -0.5, 0.5], dtype=boxes.dtype, device=boxes.device)
+    sy = torch.tensor([0.5, 0.5, -0.5, -0.5], dtype=boxes.dtype, device=boxes.device)
+    dx = sx * l[:, None]  # along the box's length axis
+    dy = sy * w[:, None]
+    c, s = torch.cos(yaw)[:, None], torch.sin(yaw)[:, None]
+    return torch.stack([x[:, None] + c * dx - s * dy, y[:, None] + s * dx + c * dy], dim=-1)
+
+
+def _cross(a: Tensor, b: Tensor) -> Tensor:
+    return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+
+
+def _inside(points: Tensor, corners: Tensor) -> Tensor:
+    """points (..., P, 2) inside the convex CCW quadrilaterals corners (..., 4, 2): (..., P)."""
+    edges = corners.roll(-1, dims=-2) - corners  # (..., 4, 2)
+    rel = points[..., :, None, :] - corners[..., None, :, :]  # (..., P, 4, 2)
+    length = edges.norm(dim=-1)  # (..., 4)
+    dist = _cross(edges[..., None, :, :], rel) / length.clamp(min=torch.finfo(length.dtype).tiny)[..., None, :]
+    # A point on an edge counts as inside; the tolerance absorbs round-off in the corners.
+    tol = 64 * torch.finfo(points.dtype).eps * (1 + corners.abs().amax(dim=(-1, -2)))  # (...)
+    return (dist >= -tol[..., None, None]).all(-1)
+
+
+def _bev_intersection(c1: Tensor, c2: Tensor) -> Tensor:
+    """Intersection areas of convex CCW quadrilaterals c1 (N, 4, 2) and c2 (M, 4, 2): (N, M)."""
+    N, M = c1.shape[0], c2.shape[0]
+    a = c1[:, None].expand(N, M, 4, 2)
+    b = c2[None].expand(N, M, 4, 2)
+    # Vertices of one inside the other.
+    a_in = _inside(a, b)  # (N, M, 4)
+    b_in = _inside(b, a)
+    # Edge-edge crossings: p + t r = q + u s, t and u in [0, 1].
+    p, r = a, a.roll(-1, dims=-2) - a  # (N, M, 4, 2)
+    q, s = b, b.roll(-1, dims=-2) - b
+    p, r = p[:, :, :, None], r[:, :, :, None]  # (N, M, 4, 1, 2)
+    q, s = q[:, :, None], s[:, :, None]  # (N, M, 1, 4, 2)
+    denom = _cross(r, s)  # (N, M, 4, 4)
+    safe = torch.where(denom == 0, torch.ones_like(denom), denom)
+    t = _cross(q - p, s) / safe
+    u = _cross(q - p, r) / safe
+    x_ok = (denom != 0) & (t >= 0) & (t <= 1) & (u >= 0) & (u <= 1)
+    x_pts = p + t[..., None] * r  # (N, M, 4, 4, 2)
+    pts = torch.cat([a, b, x_pts.reshape(N, M, 16, 2)], dim=2)  # (N, M, 24, 2)
+    ok = torch.cat([a_in, b_in, x_ok.reshape(N, M, 16)], dim=2)  # (N, M, 24)
+    # Order the valid points by angle around their centroid, then the shoelace formula; invalid
+    # points are replaced by the first valid one, which adds only zero-area slivers.
+    n_ok = ok.sum(-1, keepdim=True).clamp(min=1)
+    centre = (pts * ok[..., None]).sum(2) / n_ok  # (N, M, 2)
+    rel = pts - centre[:, :, None]
+    angle = torch.atan2(rel[..., 1], rel[..., 0])
+    angle = torch.where(ok, angle, torch.full_like(angle, 10.0))  # invalid points last
+    order = angle.argsort(dim=-1)
+    rel = rel.gather(2, order[..., None].expand_as(rel))
+    ok = ok.gather(2, order)
+    rel = torch.where(ok[..., None], rel, rel[:, :, :1])
+    area = 0.5 * _cross(rel, rel.roll(-1, dims=2)).sum(-1)
+    return torch.where(ok.sum(-1) >= 3, area.clamp(min=0), torch.zeros_like(area))
+
+
+def box3d_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
+    """IoU of 7-DoF 3D boxes: rotated bird's-eye-view overlap × height overlap / union volume.
+
+    Axes: right-handed, ``z`` points up. A box ``(x, y, z, w, h, l, yaw)`` has its centre at
+    ``(x, y, z)``; ``h`` is its extent along ``z``; at ``yaw = 0`` its length ``l`` lies along ``x``
+    and its width ``w`` along ``y``. ``yaw`` (radians) turns the box about ``+z``, counter-clockwise
+    seen from above (from ``+x`` toward ``+y``). The footprint intersection is computed exactly as
+    a convex polygon (vertices inside the other box plus edge crossings, shoelace area).
+
+    Args:
+        boxes1 (Tensor[N, 7]): ``(x, y, z, w, h, l, yaw)``.
+        boxes2 (Tensor[M, 7]): the same, same dtype and device.
+
+    Returns:
+        Tensor[N, M]: 3D IoU in [0, 1]; 0 when the union is empty.
+
+    Reference: cheatsheet 4 "3D 目标检测" (7 DoF x, y, z, w, h, l, yaw); Geiger et al., KITTI
+    (2012) evaluates 3D boxes the same way (there in camera axes, y down).
+    Concepts: detection.det3d
+    """
+    _check_boxes("boxes1", boxes1, last=7)
+    _check_boxes("boxes2", boxes2, last=7)
+    N, M = boxes1.shape[0], boxes2.shape[0]
+    if N == 0 or M == 0:
+        return boxes1.new_zeros(N, M)
+    bev = _bev_intersection(_bev_corners(boxes1), _bev_corners(boxes2))  # (N, M)
+    z1, h1 = boxes1[:, 2], boxes1[:, 4].clamp(min=0)
+    z2, h2 = boxes2[:, 2], boxes2[:, 4].clamp(min=0)
+    top = torch.minimum((z1 + h1 / 2)[:, None], (z2 + h2 / 2)[None])
+    bottom = torch.maximum((z1 - h1 / 2)[:, None], (z2 - h2 / 2)[None])
+    inter = bev * (top - bottom).clamp(min=0)
+    vol1 = boxes1[:, 3].clamp(min=0) * h1 * boxes1[:, 5].clamp(min=0)
+    vol2 = boxes2[:, 3].clamp(min=0) * h2 * boxes2[:, 5].clamp(min=0)
+    union = vol1[:, None] + vol2[None] - inter
+    iou = inter / torch.where(union > 0, union, torch.ones_like(union))
+    return torch.where(union > 0, iou.clamp(0, 1), torch.zeros_like(iou))
