@@ -8,6 +8,7 @@ that problem generators and banks can state tolerances without importing the che
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -30,33 +31,76 @@ AnswerKind = Literal["number", "expression", "shape", "indices", "set", "vector"
 
 @dataclass(frozen=True)
 class Tolerance:
-    """Accepted error. A value passes if it is within ``abs`` OR within ``rel``
-    (relative to the expected value) OR, with ``sig_figs``, if it rounds to the
-    expected value at that many significant figures. All ``None`` means exact.
+    """Accepted error of a number (or of each entry of a vector); all ``None`` means exact.
+
+    A typed value ``v`` passes for the exact expected value ``x`` if ANY stated rule holds:
+
+    - ``abs``: ``|v - x| <= abs``;
+    - ``rel``: ``|v - x| <= rel * |x|`` (at ``x = 0`` only ``v = 0`` passes; nothing divides by ``x``);
+    - ``sig_figs = n``: ``v`` is correct to ``n`` significant figures: ``|v - x|`` is at most half
+      a unit in the ``n``-th significant digit of ``x`` (``x`` rounded to ``n`` figures always
+      passes, and so does a value typed with more digits that is that close; not used at ``x = 0``).
+
+    Bounds are inclusive. An expected integer is always compared exactly. The full rules, and
+    exact comparison (``None``), are in :mod:`cvquiz.answers.check`.
     """
 
     abs: float | None = None
     rel: float | None = None
     sig_figs: int | None = None
 
+    def __post_init__(self):
+        for name in ("abs", "rel"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not math.isfinite(value) or value < 0):
+                raise ValueError(f"Tolerance.{name}: expected a number >= 0, got {value!r}")
+        if self.sig_figs is not None and (isinstance(self.sig_figs, bool) or not isinstance(self.sig_figs, int)
+                                          or not 1 <= self.sig_figs <= 15):
+            raise ValueError(f"Tolerance.sig_figs: expected a whole number from 1 to 15, got {self.sig_figs!r}")
+
     def to_json(self) -> dict:
         return {"abs": self.abs, "rel": self.rel, "sig_figs": self.sig_figs}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> "Tolerance | None":
+        """The inverse of :meth:`to_json`; ``None`` (or all fields null) gives ``None`` (exact)."""
+        if data is None:
+            return None
+        unknown = set(data) - {"abs", "rel", "sig_figs"}
+        if unknown:
+            raise ValueError(f"tolerance: unknown key {sorted(unknown)[0]!r}; expected abs, rel or sig_figs")
+        tol = cls(abs=data.get("abs"), rel=data.get("rel"), sig_figs=data.get("sig_figs"))
+        return None if tol.exact else tol
+
+    @property
+    def exact(self) -> bool:
+        """True when no rule is stated (the value must be exact)."""
+        return self.abs is None and self.rel is None and self.sig_figs is None
 
     def describe(self) -> Text:
         """The rule as stated to the student."""
         parts_en, parts_zh = [], []
         if self.rel is not None:
-            parts_en.append(f"within {self.rel * 100:g} %")
-            parts_zh.append(f"相对误差 {self.rel * 100:g}% 以内")
+            parts_en.append(f"within {self.rel * 100:g} % of the exact value")
+            parts_zh.append(f"与精确值的相对误差不超过 {self.rel * 100:g}%")
         if self.abs is not None:
-            parts_en.append(f"within ±{self.abs:g}")
-            parts_zh.append(f"绝对误差 ±{self.abs:g} 以内")
+            parts_en.append(f"within ±{self.abs:g} of the exact value")
+            parts_zh.append(f"与精确值之差不超过 ±{self.abs:g}")
         if self.sig_figs is not None:
-            parts_en.append(f"correct to {self.sig_figs} significant figures")
-            parts_zh.append(f"{self.sig_figs} 位有效数字正确")
+            parts_en.append(f"correct to {self.sig_figs} significant figures "
+                            f"(off by at most half a unit in the {_ordinal(self.sig_figs)} figure)")
+            parts_zh.append(f"{self.sig_figs} 位有效数字正确（误差不超过第 {self.sig_figs} 位有效数字的半个单位）")
         if not parts_en:
-            return Text("exact value", "须精确相等")
-        return Text(" or ".join(parts_en), " 或 ".join(parts_zh))
+            return Text("the exact value (best as a fraction such as 3/7; a decimal for a value such as "
+                        "3/7 needs 10 significant figures)",
+                        "须为精确值（最好写成分数如 3/7；像 3/7 这样的值若写成小数须有 10 位有效数字）")
+        return Text(", or ".join(parts_en), "，或".join(parts_zh))
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 #: The tolerance most numeric problems use.
