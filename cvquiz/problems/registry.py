@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -193,7 +194,150 @@ def make(kind: str, seed: str | int | None = None, *, secret: bytes = PUBLIC_SEC
             break
         except Redraw:
             continue
+        except ProblemError as exc:
+            raise ProblemError(f"problem {kind!r}: {exc}") from None
     else:
         raise ProblemError(f"problem {kind!r}: no valid variant after {MAX_REDRAWS} draws (seed {hex_seed})")
     return Variant(**{f: getattr(draft, f) for f in Draft.__dataclass_fields__},
                    kind=kind, version=gen.version, seed=hex_seed, topic=gen.topic, concepts=gen.concepts)
+
+
+# ---------------------------------------------------------------------------
+# Helpers the topic modules share: options, display of exact numbers, mistakes.
+
+def option(rng: Rng, name: str, value: Any, allowed: tuple) -> Any:
+    """The value of a generator option: ``value`` when given (checked), else a random pick."""
+    if value is None:
+        return rng.choice(allowed)
+    if isinstance(value, str) and all(isinstance(a, int) for a in allowed):
+        try:
+            value = int(value)
+        except ValueError:
+            pass
+    if value not in allowed:
+        raise ProblemError(f"option {name!r}: expected one of {', '.join(map(str, allowed))}; got {value!r}")
+    return value
+
+
+def show(x: Any) -> str:
+    """An exact number as a person writes it: ``3``, ``-0.35``, ``3/7``, ``sqrt(2)/2``.
+
+    Rationals whose denominator divides a power of ten are written as exact decimals.
+    """
+    x = sympy.sympify(x)
+    if x.is_Integer:
+        return str(int(x))
+    if x.is_Rational:
+        q = int(x.q)
+        twos = fives = 0
+        while q % 2 == 0:
+            q //= 2
+            twos += 1
+        while q % 5 == 0:
+            q //= 5
+            fives += 1
+        if q == 1:
+            places = max(twos, fives)
+            digits = abs(int(x.p)) * 10**places // int(x.q)
+            whole, frac = divmod(digits, 10**places)
+            sign = "-" if x < 0 else ""
+            return f"{sign}{whole}.{frac:0{places}d}".rstrip("0").rstrip(".")
+        return f"{x.p}/{x.q}"
+    return re.sub(r"\bE\b", "exp(1)", sympy.sstr(x))
+
+
+def factor(x: Any) -> str:
+    """:func:`show`, in parentheses when negative or a sum (for a product in a worked step)."""
+    text = show(x)
+    return f"({text})" if text.startswith("-") or " " in text else text
+
+
+def approx(x: Any, sig: int = 4) -> str:
+    """A float rendering of an exact number with ``sig`` significant figures: ``0.4286``."""
+    value = float(sympy.N(x, 30))
+    return "0" if value == 0 else f"{value:.{sig}g}"
+
+
+def exact_and_approx(x: Any, sig: int = 4) -> str:
+    """``3/7 ≈ 0.4286`` for a value that is not a short decimal; ``0.35`` for one that is."""
+    exact = show(x)
+    shown = approx(x, sig)
+    if exact == shown or ("/" not in exact and "(" not in exact and len(exact) <= sig + 3):
+        return exact
+    return f"{exact} ≈ {shown}"
+
+
+def as_param(x: Any) -> int | float:
+    """A display-ready exact value as a JSON number (int when whole)."""
+    x = sympy.sympify(x)
+    if x.is_Integer:
+        return int(x)
+    return float(x)
+
+
+def reject_near_boundary(answer: Any, tolerance: Tolerance | None) -> None:
+    """Raise :class:`Redraw` when a correct student's rounding of ``answer`` would be ambiguous."""
+    if tolerance is None:
+        return
+    from cvquiz.answers.check import near_boundary
+
+    values = answer if isinstance(answer, (list, tuple)) else [answer]
+    for value in values:
+        if near_boundary(value, tolerance):
+            raise Redraw
+
+
+def _apart(a: Any, b: Any, exact: bool) -> bool:
+    """Whether two answers of the same form are clearly different (2 % apart when not exact)."""
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        if not isinstance(a, (list, tuple)) or not isinstance(b, (list, tuple)) or len(a) != len(b):
+            return True
+        return any(_apart(x, y, exact) for x, y in zip(a, b))
+    if exact:
+        return sympy.sympify(a) != sympy.sympify(b)
+    fa, fb = float(sympy.N(a, 30)), float(sympy.N(b, 30))
+    return abs(fa - fb) > 0.02 * max(abs(fa), abs(fb)) + 1e-9
+
+
+def _finite(value: Any) -> bool:
+    values = value if isinstance(value, (list, tuple)) else [value]
+    for v in values:
+        v = sympy.sympify(v)
+        if not (v.is_real and v.is_finite):
+            return False
+    return True
+
+
+def distinct_mistakes(answer: Any, tolerance: Tolerance | None,
+                      candidates: list[tuple[Any, Text]]) -> tuple[Mistake, ...]:
+    """The candidate mistakes that are real numbers clearly apart from the answer and from
+    each other (a mistake that happens to give the right value here teaches nothing)."""
+    exact = tolerance is None
+    kept: list[Mistake] = []
+    for value, feedback in candidates:
+        if value is None or not _finite(value):
+            continue
+        if not _apart(value, answer, exact):
+            continue
+        if any(not _apart(value, m.answer, exact) for m in kept):
+            continue
+        kept.append(Mistake(value, feedback))
+    return tuple(kept)
+
+
+def answer_rule(tolerance: Tolerance | None, form: Text | None = None) -> Text:
+    """The accepted-answer rule as the last line of a prompt: what to type and how close."""
+    rule = tolerance.describe() if tolerance is not None else Text("exact", "须完全正确")
+    if form is None:
+        return Text(f"\n(Answer: {rule.en}.)", f"\n（答案要求：{rule.zh}。）")
+    return Text(f"\n(Answer: {form.en}; {rule.en}.)", f"\n（答案要求：{form.zh}；{rule.zh}。）")
+
+
+def lines(*texts: Text) -> Text:
+    """Join bilingual texts with newlines."""
+    return Text("\n".join(t.en for t in texts), "\n".join(t.zh for t in texts))
+
+
+def same(text: str) -> Text:
+    """A text that reads the same in both languages (a formula line)."""
+    return Text(text, text)
