@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cvquiz.bank.yamltree import YList, YMap, line_in, read_tree
 from cvquiz.errors import BankError
 from cvquiz.text import Text
 
@@ -72,7 +73,10 @@ class Syllabus:
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse YAML keeping line numbers (ruamel's round-trip nodes carry ``.lc``)."""
+    """Parse YAML keeping line numbers (ruamel's round-trip nodes carry ``.lc``).
+
+    Slow on large files; the loaders use :func:`cvquiz.bank.yamltree.read_tree` instead.
+    """
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
@@ -92,7 +96,12 @@ def read_yaml(path: Path) -> Any:
 
 
 def line_of(node: Any, key: Any = None, default: int = 1) -> int:
-    """1-based line of ``node`` (or of ``node[key]``) in its YAML file."""
+    """1-based line of ``node`` (or of ``node[key]``) in its YAML file.
+
+    Works on :func:`read_tree`'s trees and on ruamel's round-trip nodes (:func:`read_yaml`).
+    """
+    if isinstance(node, (YMap, YList)):
+        return line_in(node, key, default)
     lc = getattr(node, "lc", None)
     if lc is None:
         return default
@@ -121,6 +130,9 @@ class _Reader:
         if not isinstance(node, dict):
             self.error(parent, key, where, f"expected a mapping, got {type(node).__name__}")
             return None
+        for k, line in getattr(node, "duplicates", ()):
+            self.problems.append(f"{self.path}:{line}: {f'{where}.{k}' if where else k}: "
+                                 "key given twice; expected each key once")
         for k in node:
             if k not in allowed:
                 close = difflib.get_close_matches(str(k), allowed, n=1)
@@ -142,7 +154,7 @@ class _Reader:
 
 def load_syllabus(path: Path) -> Syllabus:
     """Read and check ``syllabus.yaml``; raise :class:`BankError` listing every problem."""
-    data = read_yaml(path)
+    data = read_tree(path)
     r = _Reader(path)
     top = r.mapping(data, "", ("topics",), ("topics",))
     topics: list[Topic] = []

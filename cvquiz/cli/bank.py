@@ -4,7 +4,36 @@ from __future__ import annotations
 
 import click
 
-from cvquiz.cli._notbuilt import not_built
+KIND_HEADINGS = {"choice": "choice", "multi": "multi", "truefalse": "t/f", "numeric": "num",
+                 "expression": "expr", "shape": "shape", "order": "order", "generated": "gen", "code": "code"}
+LABELS = {
+    "answer": ("Answer", "答案"), "hint": ("Hint", "提示"), "explanation": ("Explanation", "解析"),
+    "why_not": ("Why not", "为何不选"), "mistake": ("Common mistake", "常见错误"),
+    "accepted": ("Accepted", "判定标准"), "solution": ("Worked solution", "解答"),
+    "symbols": ("Symbols", "可用符号"), "assignment": ("Code assignment", "编程作业"),
+    "true": ("true", "对"), "false": ("false", "错"), "set": ("in any order", "顺序不限"),
+}
+
+
+def _label(name: str, lang: str) -> str:
+    en, zh = LABELS[name]
+    return zh if lang == "zh" else en
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _shown(path):
+    """``path`` relative to the working directory when it lies below it."""
+    from pathlib import Path
+
+    try:
+        return Path(path).resolve().relative_to(Path.cwd())
+    except ValueError:
+        return Path(path)
 
 
 @click.group()
@@ -19,14 +48,214 @@ def bank() -> None:
 
 @bank.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-def check(paths: tuple[str, ...]) -> None:
+@click.pass_context
+def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     """Check banks strictly and report every problem as file:line.
+
+    PATHS are bank files or folders of them (default: every bank of the course). Besides
+    reading each question strictly, every question must accept its own answer, and every
+    generated question must make variants with its options. Exit status 1 when there are problems.
 
     \b
     Example:
       cvquiz bank check questions/detection.yaml
     """
-    not_built("bank check")
+    from pathlib import Path
+
+    from cvquiz.bank.load import bank_files, load_banks
+    from cvquiz.bank.selftest import self_test
+    from cvquiz.bank.syllabus import load_syllabus
+    from cvquiz.cli import get_course
+    from cvquiz.errors import BankError, ExitCode
+
+    course = get_course(ctx)
+    problems: list[str] = []
+    files: list[Path] = []
+    if not paths:
+        files = [_shown(p) for p in bank_files(course)]
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.yaml") if p.name != "syllabus.yaml")
+            if not found and path.name != "assignments":
+                problems.append(f"{path}: no bank files (*.yaml) in this folder")
+            files.extend(found)
+        elif path.name == "syllabus.yaml" and path.is_file():
+            continue  # the course's syllabus is always checked
+        elif not path.exists():
+            problems.append(f"{path}: file not found")
+        else:
+            files.append(path)
+    questions = []
+    try:
+        syllabus = load_syllabus(course.syllabus_path)
+    except BankError as exc:
+        problems.extend(exc.problems)
+    else:
+        try:
+            questions = load_banks(files, syllabus)
+        except BankError as exc:
+            problems.extend(exc.problems)
+        else:
+            problems.extend(self_test(questions))
+    for line in problems:
+        click.echo(line)
+    n_files = len(files) + 1
+    summary = f"checked {n_files} file{'s' * (n_files != 1)} (syllabus and {len(files)} bank{'s' * (len(files) != 1)})"
+    if problems:
+        click.echo(f"{summary}: {len(problems)} problem{'s' * (len(problems) != 1)}")
+        ctx.exit(int(ExitCode.CHECKS_FAILED))
+    counts: dict[str, int] = {}
+    for q in questions:
+        counts[q.kind] = counts.get(q.kind, 0) + 1
+    by_kind = ", ".join(f"{k} {n}" for k, n in counts.items())
+    click.echo(f"{summary}: {len(questions)} questions ({by_kind or 'none'}), no problems")
+
+
+@bank.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per concept) instead of a table.")
+@click.pass_context
+def coverage(ctx: click.Context, as_json: bool) -> None:
+    """Show questions per concept and kind, concepts with gaps first.
+
+    A gap: fewer than 3 questions, no conceptual question, or (for a concept marked num)
+    no numeric or generated question.
+
+    \b
+    Example:
+      cvquiz bank coverage --json
+    """
+    import json
+
+    from cvquiz.bank.coverage import coverage as compute
+    from cvquiz.bank.load import load_course_bank
+    from cvquiz.cli import get_course
+
+    bank_ = load_course_bank(get_course(ctx))
+    rows = compute(bank_)
+    if as_json:
+        click.echo(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(title="questions per concept and kind (gaps first)", title_justify="left")
+    table.add_column("concept", no_wrap=True)
+    for heading in KIND_HEADINGS.values():
+        table.add_column(heading, justify="right")
+    table.add_column("all", justify="right")
+    table.add_column("gaps")
+    for r in rows:
+        table.add_row(r.concept.id, *[str(r.counts[k] or "") for k in KIND_HEADINGS], str(r.total),
+                      "; ".join(r.gaps) or "-", style="bold red" if r.gaps else None)
+    console = _console()
+    console.print(table)
+    gaps = sum(1 for r in rows if r.gaps)
+    console.print(f"{len(rows)} concepts, {len(bank_.questions)} questions, "
+                  f"{gaps} concept{'s' * (gaps != 1)} with gaps", markup=False)
+
+
+@bank.command()
+@click.argument("question_id")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@click.option("--seed", default="0", show_default=True, help="Seed of the variant shown for a generated question.")
+@click.pass_context
+def show(ctx: click.Context, question_id: str, lang: str, seed: str) -> None:
+    """Show a question as a student sees it, then its answer and explanation.
+
+    \b
+    Example:
+      cvquiz bank show detection.nms-strict-threshold --lang zh
+    """
+    from cvquiz.bank.load import load_course_bank
+    from cvquiz.cli import get_course
+
+    q = load_course_bank(get_course(ctx)).get(question_id)
+    console = _console()
+    for block in render_question(q, lang, seed):
+        console.print(block, markup=False)
+
+
+def render_question(q, lang: str, seed: str = "0") -> list[str]:
+    """A question as plain text blocks: header, prompt, choices, hint, answer, explanation."""
+    from cvquiz.bank import schema as S
+
+    out = [f"{q.id} · {q.kind} · difficulty {q.difficulty} · {', '.join(q.concepts)}  ({q.where})"]
+    if q.prompt is not None:
+        out.append(q.prompt.get(lang))
+    answer_lines: list[str] = []
+    if isinstance(q, (S.ChoiceQuestion, S.MultiQuestion)):
+        out.append("\n".join(f"  {chr(65 + i)}. {c.text.get(lang)}" for i, c in enumerate(q.choices)))
+        right = [i for i, c in enumerate(q.choices) if c.correct]
+        answer_lines.append(f"{_label('answer', lang)}: " + "; ".join(
+            f"{chr(65 + i)}. {q.choices[i].text.get(lang)}" for i in right))
+        for i, c in enumerate(q.choices):
+            if c.feedback is not None:
+                tag = _label("why_not", lang) + f" {chr(65 + i)}" if not c.correct else chr(65 + i)
+                answer_lines.append(f"  {tag}: {c.feedback.get(lang)}")
+    elif isinstance(q, S.TrueFalseQuestion):
+        answer_lines.append(f"{_label('answer', lang)}: {_label('true' if q.truth else 'false', lang)}")
+        answer_lines.append(f"  {_label('why_not', lang)} {_label('false' if q.truth else 'true', lang)}: "
+                            f"{q.feedback.get(lang)}")
+    elif isinstance(q, S.GeneratedQuestion):
+        answer_lines.extend(_render_variant(q, lang, seed, out))
+    elif isinstance(q, S.CodeQuestion):
+        answer_lines.append(f"{_label('assignment', lang)}: assignments/{q.assignment}/")
+    else:
+        from cvquiz.answers.check import format_answer
+
+        shown = q.answer_text if isinstance(q, S.ExpressionQuestion) else format_answer(q.answer_kind, q.answer)
+        line = f"{_label('answer', lang)}: {shown}"
+        if isinstance(q, S.NumericQuestion):
+            line += f"  ({_label('accepted', lang)}: {q.tolerance.describe().get(lang)})"
+        if q.answer_kind == "set":
+            line += f"  ({_label('set', lang)})"
+        answer_lines.append(line)
+        if isinstance(q, S.ExpressionQuestion):
+            answer_lines.append(f"  {_label('symbols', lang)}: {', '.join(q.symbols)}")
+        for m in q.mistakes:
+            wrong = format_answer(q.answer_kind, m.answer)
+            answer_lines.append(f"  {_label('mistake', lang)} {wrong}: {m.feedback.get(lang)}")
+    if q.hint is not None:
+        out.append(f"{_label('hint', lang)}: {q.hint.get(lang)}")
+    out.append("─" * 40)
+    out.append("\n".join(answer_lines))
+    if q.explanation is not None:
+        out.append(f"{_label('explanation', lang)}: {q.explanation.get(lang)}")
+    return out
+
+
+def _render_variant(q, lang: str, seed: str, out: list[str]) -> list[str]:
+    from cvquiz.answers.check import format_answer
+    from cvquiz.problems.registry import make
+
+    v = make(q.generator, seed, question=q.id, **q.options)
+    out.append(v.prompt.get(lang))
+    out.append(f"{_label('hint', lang)}: {v.hint.get(lang)}")
+    if v.answer_kind == "mapping":
+        shown = "; ".join(f"{name} = {format_answer((v.parts_kind or {})[name], part)}"
+                          for name, part in v.answer.items())
+    else:
+        shown = format_answer(v.answer_kind, v.answer)
+    lines = [f"{_label('answer', lang)}: {shown}  ({q.generator}, seed {v.seed})"]
+    if v.tolerance is not None:
+        lines[0] += f"  ({_label('accepted', lang)}: {v.tolerance.describe().get(lang)})"
+    lines.append(f"{_label('solution', lang)}: {v.solution.get(lang)}")
+    return lines
+
+
+@bank.command()
+def schema() -> None:
+    """Print the JSON Schema of a bank file (for editors), made from the question models.
+
+    \b
+    Example:
+      cvquiz bank schema > bank.schema.json
+    """
+    import json
+
+    from cvquiz.bank.schema import json_schema
+
+    click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
 
 
 COMMANDS = [bank]

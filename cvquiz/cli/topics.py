@@ -1,4 +1,4 @@
-"""`cvquiz topics`: the course's topics and concepts."""
+"""`cvquiz topics`: the course's topics and concepts, with question counts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import click
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
 @click.pass_context
 def topics(ctx: click.Context, lang: str) -> None:
-    """List the course's topics and their concept ids.
+    """List the course's topics and concepts, their aliases and question counts.
+
+    Any topic, concept id or alias names what to practise: `cvquiz practice iou`.
 
     \b
     Example:
@@ -17,21 +19,34 @@ def topics(ctx: click.Context, lang: str) -> None:
     """
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    from cvquiz.bank.syllabus import load_syllabus
+    from cvquiz.bank.load import load_course_bank
     from cvquiz.cli import get_course
 
-    course = get_course(ctx)
-    syllabus = load_syllabus(course.syllabus_path)
-    console = Console()
-    for topic in syllabus.topics:
-        table = Table(title=f"{topic.id} — {topic.title.get(lang)}", title_justify="left", expand=False)
-        table.add_column("concept")
-        table.add_column("title")
-        table.add_column("needs")
+    bank = load_course_bank(get_course(ctx), strict=False)
+    if bank.problems:
+        n = len(bank.problems)
+        click.echo(f"warning: the question banks have {n} problem{'s' * (n != 1)}; the counts leave out "
+                   "the broken questions (`cvquiz bank check` lists them)", err=True)
+    console = Console(highlight=False)
+    heads = {"en": ("concept", "title", "questions", "aliases", "needs"),
+             "zh": ("概念", "标题", "题数", "别名", "需要")}[lang]
+    for topic in bank.syllabus.topics:
+        n_topic = len({q.id for c in topic.concepts for q in bank.by_concept[c.id]})
+        table = Table(title=Text(f"{topic.id} — {topic.title.get(lang)} ({n_topic})"), title_justify="left")
+        table.add_column(heads[0], no_wrap=True)
+        table.add_column(heads[1])
+        table.add_column(heads[2], justify="right")
+        table.add_column(heads[3])
+        table.add_column(heads[4])
         for c in topic.concepts:
-            table.add_row(c.id, c.title.get(lang) if c.title else "", " ".join(c.needs))
+            table.add_row(c.id, Text(c.title.get(lang) if c.title else ""), str(len(bank.by_concept[c.id])),
+                          Text(", ".join(c.aliases[:3]) + (", …" if len(c.aliases) > 3 else "")), " ".join(c.needs))
         console.print(table)
+    total = len(bank.questions)
+    console.print(f"{len(bank.syllabus.concepts)} concepts, {total} questions" if lang == "en"
+                  else f"共 {len(bank.syllabus.concepts)} 个概念，{total} 道题", markup=False)
 
 
 COMMANDS = [topics]
