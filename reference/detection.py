@@ -35,7 +35,7 @@ _BOX_FORMATS = ("xyxy", "xywh", "cxcywh")
 # ---------------------------------------------------------------------------- argument checks
 
 def _shape(t: Tensor) -> str:
-    return "(" + ", ".join(str(s) for s in t.shape) + ")"
+    return str(tuple(t.shape))
 
 
 def _check_tensor(name: str, value, expected: str) -> None:

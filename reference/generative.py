@@ -32,7 +32,7 @@ __all__ = [
 # ---------------------------------------------------------------------------- argument checks
 
 def _shape(t: Tensor) -> str:
-    return "(" + ", ".join(str(s) for s in t.shape) + ")"
+    return str(tuple(t.shape))
 
 
 def _check_float(name: str, value, expected: str, min_dim: int = 0) -> None:
