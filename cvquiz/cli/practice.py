@@ -2,34 +2,182 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
-from cvquiz.cli._notbuilt import not_built
+LANGS = ["en", "zh"]
 
 
-@click.command(context_settings={"ignore_unknown_options": True})
+def default_lang() -> str:
+    """Chinese when the locale says so (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), else English."""
+    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def _lang_option(f):
+    return click.option("--lang", type=click.Choice(LANGS), default=None,
+                        help="Language of the questions (default: from the locale).")(f)
+
+
+def _db_option(f):
+    return click.option("--db", type=click.Path(dir_okay=False), default=None,
+                        help="Progress database (default: in your user data directory; or $CVQUIZ_DB).")(f)
+
+
+@click.command()
 @click.argument("topic", nargs=-1)
-def practice(topic: tuple[str, ...]) -> None:
+@_lang_option
+@click.option("--count", type=click.IntRange(1, 1000), default=20, show_default=True,
+              help="At most this many questions.")
+@click.option("--new", "new", type=click.IntRange(0, 1000), default=10, show_default=True,
+              help="At most this many never-seen questions.")
+@click.option("--seed", default=None, help="Hex seed: the same session (order and numbers) every time.")
+@click.option("--plain", is_flag=True, help="No colour or box drawing (screen-reader friendly).")
+@click.option("--exam", "exam_minutes", type=click.IntRange(1, 600), default=None,
+              help="Timed mock exam of this many minutes: no feedback until the end.")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Exam day (YYYY-MM-DD): plan every review before it.")
+@click.option("--mistakes", is_flag=True, help="Drill the questions last answered wrong.")
+@_db_option
+@click.pass_context
+def practice(ctx, topic, lang, count, new, seed, plain, exam_minutes, until, mistakes, db) -> None:
     """Drill questions in the terminal, with spaced repetition.
 
-    TOPIC is a chapter (attention), a concept id (detection.nms) or an alias (iou).
+    TOPIC is a chapter (attention), a concept id (detection.nms) or an alias (iou, lstm, fid);
+    several may be given. Without TOPIC: what is due. Generated questions get new numbers
+    at every review. Type :? during the drill for the commands.
 
     \b
     Example:
       cvquiz practice attention
     """
-    not_built("practice")
+    import random
+    import time
+
+    from cvquiz.bank.load import load_course_bank
+    from cvquiz.cli import get_course
+    from cvquiz.practice.items import build_item, practised
+    from cvquiz.practice.schedule import Schedule
+    from cvquiz.practice.screen import Screen, run_session
+    from cvquiz.practice.session import Session
+    from cvquiz.practice.store import Store
+    from cvquiz.problems.registry import parse_seed
+    from cvquiz.text import Text
+
+    lang = lang or default_lang()
+    screen = Screen(lang=lang, plain=plain)
+    bank = load_course_bank(get_course(ctx))
+    questions = practised(bank.select(topic))
+    by_id = {q.id: q for q in questions}
+    hex_seed = parse_seed(seed) if seed is not None else None
+    rng = random.Random(int(hex_seed, 16) if hex_seed else None)
+
+    with Store(db) as store:
+        schedule = Schedule(store, until=until.date() if until else None, fuzz=hex_seed is None)
+        if mistakes:
+            plan = [qid for qid in store.last_wrong() if qid in by_id][:count]
+        else:
+            seen = [q.id for q in questions if schedule.card(q.id) is not None]
+            unseen = rng.sample([q.id for q in questions if schedule.card(q.id) is None],
+                                k=len(questions) - len(seen))
+            plan = schedule.plan(seen + unseen, count=count, new=new, ahead=bool(topic))
+        if not plan:
+            nxt = schedule.next_due(by_id)
+            what = Text("Nothing is due", "目前没有到期的题目")
+            if mistakes:
+                what = Text("No questions were last answered wrong", "没有最近答错的题目")
+            when = Text(f"; the next review is due {nxt:%Y-%m-%d %H:%M} UTC", f"；下次复习时间 {nxt:%Y-%m-%d %H:%M} UTC") \
+                if nxt and not mistakes else Text("", "")
+            click.echo(screen.t(what + when + Text(
+                ". Name a topic to practise ahead, e.g. `cvquiz practice attention`.",
+                "。可以指定主题提前练习，例如 `cvquiz practice attention`。")))
+            return
+        secret = bytes.fromhex(hex_seed.rjust(2 * ((len(hex_seed) + 1) // 2), "0")) if hex_seed else store.secret()
+        attempts = {}
+        for review in store.reviews():
+            attempts[review.question_id] = attempts.get(review.question_id, 0) + 1
+        items = [build_item(by_id[qid], secret, attempts.get(qid, 0)) for qid in plan]
+        session = Session(items, schedule, exam=exam_minutes is not None)
+        deadline = time.monotonic() + 60 * exam_minutes if exam_minutes else None
+        if exam_minutes:
+            click.echo(screen.t(Text(
+                f"Mock exam: {len(items)} questions, {exam_minutes} minutes. Results at the end.",
+                f"模拟考试：{len(items)} 题，{exam_minutes} 分钟。结束后统一显示结果。")))
+        else:
+            screen.show_help()
+        run_session(session, screen, deadline)
+        if session.exam:
+            for attempt in session.attempts:
+                if not attempt.skipped:
+                    from cvquiz.practice.session import Outcome
+
+                    screen.show_question(attempt.item, (session.attempts.index(attempt) + 1, len(items)))
+                    screen.show_result(Outcome(attempt.verdicts[-1], attempt.item.parts[-1], True, attempt))
+        nxt = schedule.next_due(by_id)
+        extra = [screen.t(Text(f"Next review due: {nxt:%Y-%m-%d %H:%M} UTC", f"下次复习：{nxt:%Y-%m-%d %H:%M} UTC"))] \
+            if nxt else []
+        screen.show_summary(session.summary(), extra)
 
 
 @click.command()
-def stats() -> None:
+@_lang_option
+@_db_option
+@click.option("--plain", is_flag=True, help="No colour or box drawing.")
+@click.pass_context
+def stats(ctx, lang, db, plain) -> None:
     """Show mastery per topic and concept, what is due, and recent accuracy.
+
+    Mastery is the mean predicted recall (FSRS retrievability) over a concept's questions,
+    counting never-seen questions as 0; recent accuracy covers the last 7 days.
 
     \b
     Example:
-      cvquiz stats
+      cvquiz stats --lang zh
     """
-    not_built("stats")
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    from cvquiz.bank.load import load_course_bank
+    from cvquiz.cli import get_course
+    from cvquiz.practice.items import practised
+    from cvquiz.practice.screen import bar
+    from cvquiz.practice.stats import RECENT_DAYS, mastery
+    from cvquiz.practice.store import Store
+
+    lang = lang or default_lang()
+    bank = load_course_bank(get_course(ctx))
+    topics: dict[str, dict[str, list[str]]] = {}
+    for t in bank.syllabus.topics:
+        topics[t.id] = {c.id: [q.id for q in practised(bank.by_concept.get(c.id, []))] for c in t.concepts}
+    with Store(db) as store:
+        rows = mastery(store, topics)
+        answered = len(store.reviews())
+    zh = lang == "zh"
+    console = Console(no_color=plain, highlight=False)
+    table = Table(box=None if plain else box.SIMPLE_HEAVY, title=("掌握程度" if zh else "Mastery"),
+                  title_justify="left")
+    heads = (["主题 / 概念", "已练/题数", "到期", "掌握", f"近{RECENT_DAYS}天"] if zh else
+             ["topic / concept", "seen", "due", "mastery", f"last {RECENT_DAYS} days"])
+    table.add_column(heads[0], no_wrap=True)
+    for name in heads[1:]:
+        table.add_column(name, no_wrap=True, justify="right" if name != heads[3] else "left")
+    for topic_row, concept_rows in rows:
+        if not plain and topic_row is not rows[0][0]:
+            table.add_section()
+        for row, indent in [(topic_row, "")] + [(r, "  ") for r in concept_rows]:
+            acc = row.recent_accuracy
+            table.add_row(f"{indent}{row.id}", f"{row.seen}/{row.questions}", str(row.due),
+                          f"{bar(row.mastery, 10, plain)} {row.mastery:4.0%}",
+                          f"{acc:.0%} ({row.recent_right}/{row.recent_answered})" if acc is not None else "—",
+                          style="bold" if not indent and not plain else None)
+    console.print(table)
+    total_due = sum(t.due for t, _ in rows)
+    console.print(f"{answered} 次作答，{total_due} 题到期" if zh else f"{answered} answers stored; {total_due} due now")
 
 
 COMMANDS = [practice, stats]

@@ -1,0 +1,81 @@
+"""Turn bank questions into practice :class:`~cvquiz.practice.session.Item` objects.
+
+A fixed question becomes one item as written. A ``generated`` question asks its problem
+generator for a fresh variant: the seed derives from (the user's practice secret, the question
+id, the attempt number), so every review brings new numbers, and the same numbers come back
+for the same attempt (an instructor or a test can regenerate them). Code questions are graded
+by the grader, not drilled here.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from cvquiz.answers import Mistake
+from cvquiz.bank import schema as S
+from cvquiz.practice.session import Item, Part
+from cvquiz.problems.registry import Variant, make
+from cvquiz.text import Text
+
+PRACTISED_KINDS = tuple(k for k in S.KINDS if k != "code")
+
+
+def _join(first: Text | None, second: Text | None) -> Text | None:
+    if first is None:
+        return second
+    if second is None:
+        return first
+    return Text(f"{first.en}\n\n{second.en}", f"{first.zh}\n\n{second.zh}")
+
+
+def item_from_question(question: S.Question) -> Item:
+    """A fixed (not generated) question as an item."""
+    choices = tuple(c.text for c in getattr(question, "choices", ()))
+    mistakes = tuple(question.mistakes)
+    if isinstance(question, S.MultiQuestion):
+        # The commonest slip: every right choice plus one wrong one; say why that one is wrong.
+        right = frozenset(question.answer)
+        mistakes += tuple(Mistake(right | {i}, c.feedback) for i, c in enumerate(question.choices)
+                          if not c.correct and c.feedback is not None)
+    part = Part(kind=question.answer_kind, expected=question.answer, tolerance=question.tolerance,
+                mistakes=mistakes, symbols=tuple(question.symbols),
+                n_choices=question.n_choices)
+    return Item(question_id=question.id, topic=question.topic, concepts=tuple(question.concepts),
+                prompt=question.prompt, parts=(part,), explanation=question.explanation,
+                hint=question.hint, choices=choices, difficulty=question.difficulty)
+
+
+def parts_of(variant: Variant) -> tuple[Part, ...]:
+    """One part per answer; a mapping answer is asked one named part at a time."""
+    if variant.answer_kind != "mapping":
+        return (Part(kind=variant.answer_kind, expected=variant.answer, tolerance=variant.tolerance,
+                     mistakes=tuple(variant.mistakes)),)
+    parts = []
+    for name, expected in variant.answer.items():
+        kind = (variant.parts_kind or {}).get(name, "number")
+        mistakes = tuple(Mistake(m.answer[name], m.feedback) for m in variant.mistakes
+                         if isinstance(m.answer, dict) and name in m.answer and m.answer[name] != expected)
+        tolerance = variant.tolerance if kind in ("number", "vector") else None
+        parts.append(Part(kind=kind, expected=expected, name=name, tolerance=tolerance, mistakes=mistakes))
+    return tuple(parts)
+
+
+def item_from_variant(question: S.GeneratedQuestion, variant: Variant) -> Item:
+    return Item(question_id=question.id, topic=question.topic, concepts=tuple(question.concepts),
+                prompt=_join(question.prompt, variant.prompt), parts=parts_of(variant),
+                explanation=_join(variant.solution, question.explanation),
+                hint=variant.hint or question.hint, seed=variant.seed, figure=variant.figure,
+                difficulty=question.difficulty)
+
+
+def build_item(question: S.Question, secret: bytes, attempt: int) -> Item:
+    if isinstance(question, S.GeneratedQuestion):
+        variant = make(question.generator, secret=secret, question=question.id, attempt=attempt,
+                       **dict(question.options))
+        return item_from_variant(question, variant)
+    return item_from_question(question)
+
+
+def practised(questions: Iterable[S.Question]) -> list[S.Question]:
+    """The questions that can be drilled in the terminal (all but code)."""
+    return [q for q in questions if q.kind in PRACTISED_KINDS]

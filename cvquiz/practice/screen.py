@@ -1,0 +1,313 @@
+"""The practice screen: rich panels, numbered choices, feedback, and small terminal pictures.
+
+Everything printed goes through one :class:`rich.console.Console`, so tests render to a
+``StringIO`` at a fixed width and compare the text. ``plain`` mode prints no colour and no box
+drawing (screen-reader friendly).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text as RichText
+
+from cvquiz.answers.check import format_answer
+from cvquiz.practice.session import Item, Outcome, Part, Summary
+from cvquiz.text import Text
+
+LETTERS = "ABCDEFGHIJ"
+
+HELP = Text(
+    "Type your answer and press Enter. Commands: :h hint · :s skip · :? help · :q quit "
+    "(Ctrl-D also quits). A malformed answer is not counted; you are told the format and asked again.",
+    "输入答案后按回车。命令：:h 提示 · :s 跳过 · :? 帮助 · :q 退出（Ctrl-D 也可退出）。"
+    "格式不对的答案不计次数，会提示格式后重新作答。",
+)
+
+LABELS = {
+    "correct": Text("✓ Correct", "✓ 正确"),
+    "wrong": Text("✗ Wrong", "✗ 错误"),
+    "answer": Text("Answer", "答案"),
+    "accepted": Text("Accepted", "判定标准"),
+    "solution": Text("Why", "解析"),
+    "mistake": Text("Your answer suggests", "你的答案说明"),
+    "hint": Text("Hint", "提示"),
+    "nohint": Text("No hint for this one.", "本题没有提示。"),
+    "invalid": Text("Not an answer I can read", "无法识别的答案"),
+    "summary": Text("Session summary", "本次练习小结"),
+    "part": Text("Part", "小题"),
+}
+
+
+class Screen:
+    """Shows a session on ``console`` in ``lang``; reads lines with :meth:`ask`."""
+
+    def __init__(self, console: Console | None = None, lang: str = "en", plain: bool = False):
+        self.plain = plain
+        self.console = console or Console(
+            no_color=plain, highlight=False, emoji=False,
+            **({"force_terminal": False} if plain else {}))
+        self.lang = lang
+
+    def t(self, text: Text | None) -> str:
+        return text.get(self.lang) if text is not None else ""
+
+    def label(self, key: str) -> str:
+        return LABELS[key].get(self.lang)
+
+    # -- input -------------------------------------------------------------
+    def ask(self, prompt: str = "> ") -> str | None:
+        """One line from the student; None at the end of input."""
+        try:
+            return self.console.input(prompt)
+        except EOFError:
+            self.console.print()
+            return None
+
+    # -- output ------------------------------------------------------------
+    def _block(self, body, title: str = "", style: str = "") -> None:
+        if self.plain:
+            if title:
+                self.console.print(title)
+            self.console.print(body)
+            self.console.print()
+        else:
+            self.console.print(Panel(body, title=title, title_align="left", border_style=style or "cyan"))
+
+    def show_question(self, item: Item, position: tuple[int, int]) -> None:
+        number, total = position
+        stars = "*" * item.difficulty if self.plain else "★" * item.difficulty
+        title = f"[{number}/{total}] {item.topic} · {', '.join(item.concepts)} · {stars}"
+        parts: list = [RichText(self.t(item.prompt))]
+        if item.choices:
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(no_wrap=True)
+            grid.add_column()
+            for i, choice in enumerate(item.choices):
+                grid.add_row(f"  {LETTERS[i]})", self.t(choice))
+            parts += [RichText(""), grid]
+        if item.figure:
+            drawing = draw_figure(item.figure, plain=self.plain)
+            if drawing:
+                parts += [RichText(""), RichText(drawing)]
+        if item.accepted is not None:
+            parts += [RichText(""), RichText(f"{self.label('accepted')}: {self.t(item.accepted)}", style="dim")]
+        self._block(Group(*parts), title=escape(title))
+
+    def show_part(self, item: Item, part: Part) -> None:
+        if len(item.parts) > 1 and part.name:
+            self.console.print(f"{self.label('part')}: {part.name} = ?")
+
+    def show_invalid(self, outcome: Outcome) -> None:
+        message = self.t(outcome.verdict.message)
+        self.console.print(f"{self.label('invalid')}: {message}", style=None if self.plain else "yellow")
+
+    def show_hint(self, hint: Text | None) -> None:
+        if hint is None:
+            self.console.print(self.label("nohint"))
+        else:
+            self.console.print(f"{self.label('hint')}: {self.t(hint)}", style=None if self.plain else "magenta")
+
+    def show_help(self) -> None:
+        self.console.print(self.t(HELP))
+
+    def show_part_result(self, outcome: Outcome) -> None:
+        """After one part of a multi-part item: right or wrong, with the expected value."""
+        part = outcome.part
+        mark = self.label("correct" if outcome.verdict.correct else "wrong")
+        line = f"{mark}"
+        if not outcome.verdict.correct:
+            line += f" — {part.name} = {format_answer(part.kind, part.expected)}"
+        self.console.print(line, style=None if self.plain else ("green" if outcome.verdict.correct else "red"))
+
+    def show_result(self, outcome: Outcome) -> None:
+        """After the whole item: right or wrong, the answer, the rule, the feedback, the solution."""
+        attempt = outcome.attempt
+        item = attempt.item
+        ok = bool(attempt.correct)
+        lines: list[str] = []
+        for part, verdict in zip(item.parts, attempt.verdicts):
+            shown = format_answer(part.kind, part.expected)
+            if part.kind == "choice" and item.choices:
+                shown = f"{LETTERS[part.expected]}) {self.t(item.choices[part.expected])}"
+            elif part.kind == "multi" and item.choices:
+                shown = "; ".join(f"{LETTERS[i]}) {self.t(item.choices[i])}" for i in sorted(part.expected))
+            prefix = f"{part.name} = " if part.name and len(item.parts) > 1 else ""
+            lines.append(f"{self.label('answer')}: {prefix}{shown}")
+            if verdict.feedback is not None:
+                lines.append(f"{self.label('mistake')}: {self.t(verdict.feedback)}")
+        if item.accepted is not None:
+            lines.append(f"{self.label('accepted')}: {self.t(item.accepted)}")
+        if item.explanation is not None:
+            lines.append("")
+            lines.append(f"{self.label('solution')}: {self.t(item.explanation)}")
+        title = self.label("correct" if ok else "wrong")
+        self._block(RichText("\n".join(lines)), title=title, style="green" if ok else "red")
+
+    def show_summary(self, summary: Summary, extra: Sequence[str] = ()) -> None:
+        if self.lang == "zh":
+            head = (f"共 {summary.asked} 题：正确 {summary.correct}，错误 {summary.wrong}，"
+                    f"跳过 {summary.skipped}，用过提示 {summary.hinted}")
+        else:
+            head = (f"{summary.asked} questions: {summary.correct} right, {summary.wrong} wrong, "
+                    f"{summary.skipped} skipped, {summary.hinted} with a hint")
+        lines = [head]
+        for topic, (right, total) in sorted(summary.by_topic.items()):
+            lines.append(f"  {topic:<11} {bar(right / total if total else 0, 20, self.plain)} {right}/{total}")
+        lines.extend(extra)
+        self._block(RichText("\n".join(lines)), title=self.label("summary"), style="blue")
+
+
+# -- pictures ----------------------------------------------------------------
+
+def bar(fraction: float, width: int, plain: bool = False) -> str:
+    filled = round(max(0.0, min(1.0, fraction)) * width)
+    full, empty = ("#", ".") if plain else ("█", "░")
+    return full * filled + empty * (width - filled)
+
+
+def draw_figure(figure: dict, plain: bool = False) -> str:
+    """A small text picture for a problem's ``figure`` data ('' when the type is unknown)."""
+    kind = figure.get("type")
+    try:
+        if kind == "boxes":
+            return draw_boxes(figure["boxes"], figure.get("format", "xyxy"), plain)
+        if kind == "pr_curve":
+            return draw_pr_curve(figure["recall"], figure["precision"], figure.get("points"), plain)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return ""
+    return ""
+
+
+def _to_xyxy(box: Sequence[float], fmt: str) -> tuple[float, float, float, float]:
+    a, b, c, d = (float(v) for v in box)
+    if fmt == "cxcywh":
+        return a - c / 2, b - d / 2, a + c / 2, b + d / 2
+    if fmt == "xywh":
+        return a, b, a + c, b + d
+    return a, b, c, d
+
+
+def draw_boxes(boxes: Sequence[Sequence[float]], fmt: str = "xyxy", plain: bool = False,
+               width: int = 44, height: int = 14) -> str:
+    """Draw axis-aligned boxes on a character grid (y grows downwards, as in images);
+    cells covered by two or more boxes are shaded: the overlap."""
+    rects = [_to_xyxy(b, fmt) for b in boxes]
+    x0 = min(r[0] for r in rects)
+    y0 = min(r[1] for r in rects)
+    x1 = max(r[2] for r in rects)
+    y1 = max(r[3] for r in rects)
+    sx = (width - 1) / (x1 - x0)
+    sy = (height - 1) / (y1 - y0)
+    grid = [[" "] * width for _ in range(height)]
+    cells = [(round((r[0] - x0) * sx), round((r[1] - y0) * sy), round((r[2] - x0) * sx), round((r[3] - y0) * sy))
+             for r in rects]
+    shade = "#" if plain else "▒"
+    for row in range(height):
+        for col in range(width):
+            inside = sum(c0 <= col <= c1 and r0 <= row <= r1 for c0, r0, c1, r1 in cells)
+            if inside >= 2:
+                grid[row][col] = shade
+    for k, (c0, r0, c1, r1) in enumerate(cells):
+        mark = "ABCDEFGH"[k % 8]
+        for col in range(c0, c1 + 1):
+            for row in (r0, r1):
+                if grid[row][col] != shade:
+                    grid[row][col] = "-" if plain else "─"
+        for row in range(r0, r1 + 1):
+            for col in (c0, c1):
+                if grid[row][col] != shade:
+                    grid[row][col] = "|" if plain else "│"
+        grid[r0][c0] = mark
+    legend = "  ".join(f"{'ABCDEFGH'[k % 8]} = ({', '.join(f'{v:g}' for v in b)})"
+                       for k, b in enumerate(boxes))
+    return "\n".join("".join(row).rstrip() for row in grid) + f"\n{legend} [{fmt}]; {shade} overlap"
+
+
+def draw_pr_curve(recall: Sequence[float], precision: Sequence[float], points=None, plain: bool = False,
+                  width: int = 41, height: int = 11) -> str:
+    """Precision (up) against recall (right), both in [0, 1]; with ``points == 11`` the
+    interpolated precision at recall 0, 0.1, ..., 1 is marked too."""
+    grid = [[" "] * width for _ in range(height)]
+
+    def put(r: float, p: float, ch: str) -> None:
+        col = round(max(0.0, min(1.0, r)) * (width - 1))
+        row = height - 1 - round(max(0.0, min(1.0, p)) * (height - 1))
+        grid[row][col] = ch
+
+    if points == 11:
+        for k in range(11):
+            t = k / 10
+            interp = max((p for r, p in zip(recall, precision) if r >= t - 1e-12), default=0.0)
+            put(t, interp, "+" if plain else "○")
+    for r, p in zip(recall, precision):
+        put(r, p, "*" if plain else "●")
+    lines = []
+    for i, row in enumerate(grid):
+        label = "1.0" if i == 0 else ("0.0" if i == height - 1 else "   ")
+        lines.append(f"{label} |{''.join(row)}")
+    lines.append("    +" + "-" * width)
+    lines.append("     0" + " " * (width - 9) + "recall 1")
+    key = "* PR point" if plain else "● PR point"
+    if points == 11:
+        key += "   + 11-point interpolation" if plain else "   ○ 11-point interpolation"
+    lines.append(f"     precision ↑   {key}")
+    return "\n".join(lines)
+
+
+# -- the loop on a terminal -----------------------------------------------------
+
+def run_session(session, screen: Screen, deadline: float | None = None) -> bool:
+    """Drive ``session`` on ``screen`` until the items run out, the student quits (``:q``,
+    end of input, Ctrl-C) or the exam ``deadline`` (a ``time.monotonic()`` value) passes.
+    Returns True when the student quit early. In exam mode results are shown at the end.
+    """
+    import time
+
+    shown = None
+    while not session.finished:
+        item = session.item
+        if shown is not item:
+            screen.show_question(item, session.position)
+            shown = item
+        part = session.part
+        screen.show_part(item, part)
+        try:
+            line = screen.ask("> ")
+        except KeyboardInterrupt:
+            screen.console.print()
+            return True
+        if line is None:
+            return True
+        if deadline is not None and time.monotonic() > deadline:
+            screen.console.print(screen.t(Text("Time is up.", "时间到。")))
+            return True
+        command = line.strip()
+        if command in (":q", ":quit", "：q"):
+            return True
+        if command in (":?", ":help", "：？"):
+            screen.show_help()
+            continue
+        if command in (":h", ":hint", "：h"):
+            screen.show_hint(session.hint() if not session.exam else None)
+            continue
+        if command in (":s", ":skip", "：s"):
+            session.skip()
+            continue
+        if not command:
+            continue
+        outcome = session.answer(line)
+        if outcome.verdict.status == "invalid":
+            screen.show_invalid(outcome)
+            continue
+        if session.exam:
+            continue
+        if not outcome.item_done:
+            screen.show_part_result(outcome)
+            continue
+        screen.show_result(outcome)
+    return False

@@ -1,0 +1,210 @@
+"""The practice loop, without any terminal I/O.
+
+A :class:`Session` walks through a list of :class:`Item` (a bank question, or a fresh variant
+of a generated one), takes what the student typed, checks it with :mod:`cvquiz.answers.check`
+and records the review in the :class:`~cvquiz.practice.schedule.Schedule`. The screen
+(:mod:`cvquiz.practice.screen`) only shows what the session says.
+
+Rules: a malformed answer is not an attempt (it says what format is expected and asks again,
+and a later right answer is rated Hard); a hint makes a right answer Hard; a skip is not a
+review. In exam mode nothing is revealed until the end.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from cvquiz.answers import AnswerKind, Mistake, Tolerance, Verdict
+from cvquiz.practice.schedule import Schedule, rating_for
+from cvquiz.practice.store import Review, now
+from cvquiz.text import Text
+
+
+@dataclass(frozen=True)
+class Part:
+    """One answer to type: the whole question, or one named part of a mapping answer."""
+
+    kind: AnswerKind
+    expected: Any
+    name: str | None = None
+    tolerance: Tolerance | None = None
+    mistakes: tuple[Mistake, ...] = ()
+    symbols: tuple[str, ...] = ()
+    n_choices: int | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """A question ready to ask."""
+
+    question_id: str
+    topic: str
+    concepts: tuple[str, ...]
+    prompt: Text
+    parts: tuple[Part, ...]
+    explanation: Text | None = None
+    hint: Text | None = None
+    choices: tuple[Text, ...] = ()
+    seed: str | None = None  # the variant's seed, for a generated question
+    figure: dict | None = None
+    difficulty: int = 1
+
+    @property
+    def accepted(self) -> Text | None:
+        """The accepted-answer rule, as stated to the student (numeric answers only)."""
+        numeric = [p for p in self.parts if p.kind in ("number", "vector")]
+        if not numeric:
+            return None
+        tol = numeric[0].tolerance
+        return tol.describe() if tol is not None else Text("exact value", "须精确相等")
+
+
+@dataclass
+class Attempt:
+    """What happened to one item."""
+
+    item: Item
+    typed: list[str] = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)
+    hinted: bool = False
+    invalid_tries: int = 0
+    skipped: bool = False
+    correct: bool | None = None
+    rating: int | None = None
+    started: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The session's answer to one typed line."""
+
+    verdict: Verdict
+    part: Part
+    item_done: bool
+    attempt: Attempt
+
+
+@dataclass(frozen=True)
+class Summary:
+    asked: int
+    correct: int
+    wrong: int
+    skipped: int
+    hinted: int
+    by_topic: dict[str, tuple[int, int]]  # topic -> (correct, answered)
+
+
+class Session:
+    """Practice over ``items``; reviews go to ``schedule`` (None: record nothing)."""
+
+    def __init__(self, items: Sequence[Item], schedule: Schedule | None,
+                 check: Callable[..., Verdict] | None = None, exam: bool = False):
+        if check is None:
+            from cvquiz.answers.check import check_answer as check
+        self.items = list(items)
+        self.schedule = schedule
+        self.check = check
+        self.exam = exam
+        self.attempts: list[Attempt] = []
+        self._index = 0
+        self._part = 0
+        self._current: Attempt | None = None
+
+    # -- where we are ----------------------------------------------------
+    @property
+    def item(self) -> Item | None:
+        return self.items[self._index] if self._index < len(self.items) else None
+
+    @property
+    def part(self) -> Part | None:
+        item = self.item
+        return item.parts[self._part] if item is not None else None
+
+    @property
+    def position(self) -> tuple[int, int]:
+        """(1-based number of the current item, total)."""
+        return self._index + 1, len(self.items)
+
+    @property
+    def finished(self) -> bool:
+        return self.item is None
+
+    def _attempt(self) -> Attempt:
+        if self._current is None or self._current.item is not self.item:
+            self._current = Attempt(self.item)
+        return self._current
+
+    # -- actions ---------------------------------------------------------
+    def hint(self) -> Text | None:
+        item = self.item
+        if item is None or self.exam:
+            return None
+        if item.hint is not None:
+            self._attempt().hinted = True
+        return item.hint
+
+    def skip(self) -> None:
+        """Move on without a review."""
+        if self.item is None:
+            return
+        attempt = self._attempt()
+        attempt.skipped = True
+        self.attempts.append(attempt)
+        self._advance()
+
+    def answer(self, typed: str) -> Outcome:
+        """Check ``typed`` against the current part and, when the item is done, record it."""
+        item, part = self.item, self.part
+        if item is None or part is None:
+            raise RuntimeError("the session is finished")
+        attempt = self._attempt()
+        verdict = self.check(part.kind, part.expected, typed, tolerance=part.tolerance,
+                             mistakes=part.mistakes, symbols=part.symbols, n_choices=part.n_choices)
+        if verdict.status == "invalid":
+            attempt.invalid_tries += 1
+            return Outcome(verdict, part, False, attempt)
+        attempt.typed.append(typed)
+        attempt.verdicts.append(verdict)
+        if self._part + 1 < len(item.parts):
+            self._part += 1
+            return Outcome(verdict, part, False, attempt)
+        attempt.correct = all(v.correct for v in attempt.verdicts)
+        self._record(attempt)
+        self.attempts.append(attempt)
+        self._advance()
+        return Outcome(verdict, part, True, attempt)
+
+    def _record(self, attempt: Attempt) -> None:
+        rating = rating_for(bool(attempt.correct), attempt.hinted or attempt.invalid_tries > 0)
+        attempt.rating = int(rating)
+        if self.schedule is None:
+            return
+        item = attempt.item
+        self.schedule.record(Review(
+            question_id=item.question_id, at=now(), rating=int(rating), correct=bool(attempt.correct),
+            topic=item.topic, concepts=item.concepts, hinted=attempt.hinted,
+            answer=" | ".join(attempt.typed), seed=item.seed,
+            seconds=round(time.monotonic() - attempt.started, 1)))
+
+    def _advance(self) -> None:
+        self._index += 1
+        self._part = 0
+        self._current = None
+
+    # -- the end ---------------------------------------------------------
+    def summary(self) -> Summary:
+        answered = [a for a in self.attempts if not a.skipped]
+        by_topic: dict[str, tuple[int, int]] = {}
+        for a in answered:
+            right, total = by_topic.get(a.item.topic, (0, 0))
+            by_topic[a.item.topic] = (right + bool(a.correct), total + 1)
+        return Summary(
+            asked=len(self.attempts),
+            correct=sum(bool(a.correct) for a in answered),
+            wrong=sum(not a.correct for a in answered),
+            skipped=sum(a.skipped for a in self.attempts),
+            hinted=sum(a.hinted for a in answered),
+            by_topic=by_topic,
+        )
