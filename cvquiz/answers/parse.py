@@ -718,13 +718,16 @@ def _integers(text: str, *, allow_x: bool) -> list[int]:
     inner = _unbracket(text)
     if not inner or inner.lower() in ("none", "empty", "无", "空"):
         return []
-    if any(ch in inner for ch in "[]{}"):
+    if any(ch in inner for ch in "[]{}()"):
         raise _Refused("Nested brackets are not expected here", "这里不应有嵌套的括号")
-    seps = r"[\s,;]+" if not allow_x else r"\s*[xX*]\s*|[\s,;]+"
-    parts = [p for p in re.split(seps, inner) if p != ""]
+    if inner.endswith(","):
+        inner = inner[:-1].rstrip()  # (64,) or "0, 2,"
+    seps = r"\s*,\s*|\s+" if not allow_x else r"\s*[,xX*]\s*|\s+"
     out = []
-    for p in parts:
+    for p in re.split(seps, inner):
         if not re.fullmatch(r"[+-]?\d+", p):
+            if not p:
+                raise _Refused("An entry is missing", "缺少一项")
             raise _Refused(f"{p!r} is not a whole number", f"{p!r} 不是整数")
         out.append(int(p))
     return out
