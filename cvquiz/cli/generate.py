@@ -4,19 +4,102 @@ from __future__ import annotations
 
 import click
 
-from cvquiz.cli._notbuilt import not_built
+FORMATS = ["text", "json", "md", "tex"]
+
+
+def _options(pairs: tuple[str, ...]) -> dict[str, str]:
+    from cvquiz.errors import ProblemError
+
+    options: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise ProblemError(f"--option: expected NAME=VALUE (e.g. format=cxcywh), got {pair!r}")
+        options[name.strip()] = value.strip()
+    return options
+
+
+def _read_secret(path: str) -> bytes:
+    from cvquiz.errors import ProblemError
+
+    try:
+        with open(path, "rb") as f:
+            secret = f.read().strip()
+    except OSError as exc:
+        raise ProblemError(f"--secret-file: cannot read {path}: {exc.strerror or exc}") from None
+    if not secret:
+        raise ProblemError(f"--secret-file: {path} is empty; put a long random string in it")
+    return secret
+
+
+def _list(fmt: str, lang: str) -> str:
+    import json
+
+    from cvquiz.problems.registry import registry
+
+    generators = sorted(registry().values(), key=lambda g: (g.topic, g.kind))
+    if fmt == "json":
+        return json.dumps([{"kind": g.kind, "topic": g.topic, "concepts": list(g.concepts), "version": g.version,
+                            "title": g.title.to_json(), "options": list(g.options)} for g in generators],
+                          ensure_ascii=False, indent=2) + "\n"
+    rows = [("kind", "topic", "v", "options", "concepts", "title")]
+    rows += [(g.kind, g.topic, str(g.version), ",".join(g.options) or "-", " ".join(g.concepts), g.title.get(lang))
+             for g in generators]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r[:5], widths)) + "  " + r[5] for r in rows]
+    return "\n".join(lines) + f"\n\n{len(generators)} kinds\n"
 
 
 @click.command()
 @click.argument("kind", required=False)
-def generate(kind: str | None) -> None:
+@click.option("--list", "list_kinds", is_flag=True, help="List every problem kind (topic, concepts, version, title).")
+@click.option("--seed", metavar="HEX", help="Use this seed (hex) instead of deriving one.")
+@click.option("--student", default="", metavar="ID", help="Student id the seed derives from.")
+@click.option("--question", default=None, metavar="ID", help="Question id the seed derives from (default: KIND).")
+@click.option("--secret-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Secret for deriving seeds (exams; keep it out of git). Default: the public practice secret.")
+@click.option("--count", type=click.IntRange(1, 1000), default=1, show_default=True,
+              help="Number of variants: attempts 0..N-1 of the derived seed, or consecutive seeds after --seed.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--key", is_flag=True, help="Add answers and worked solutions (text, md, tex; JSON always has them).")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@click.option("--option", "-o", "option_pairs", multiple=True, metavar="NAME=VALUE",
+              help="A generator option, e.g. -o format=cxcywh (see --list).")
+def generate(kind: str | None, list_kinds: bool, seed: str | None, student: str, question: str | None,
+             secret_file: str | None, count: int, fmt: str, key: bool, lang: str,
+             option_pairs: tuple[str, ...]) -> None:
     """Make seeded variants of a numeric problem (IoU, AP, FID, ...).
+
+    The seed derives from (secret, student, question, attempt) by HMAC-SHA256, so the same
+    student always gets the same numbers; --seed replaces the derivation. With --count N the
+    variants are attempts 0..N-1, or seeds S, S+1, ... when --seed S is given.
 
     \b
     Example:
       cvquiz generate iou --seed 1a2b --key
+      cvquiz generate ap11 --student s123 --secret-file exam.secret --count 3 --format json
+      cvquiz generate --list
     """
-    not_built("generate")
+    from cvquiz.errors import ProblemError
+
+    if list_kinds:
+        click.echo(_list(fmt, lang), nl=False)
+        return
+    if not kind:
+        raise ProblemError("generate: give a problem KIND (see `cvquiz generate --list`)")
+    from cvquiz.problems.export import render
+    from cvquiz.problems.registry import PUBLIC_SECRET, get, make, parse_seed
+
+    get(kind)  # an unknown kind fails before anything else
+    options = _options(option_pairs)
+    secret = _read_secret(secret_file) if secret_file else PUBLIC_SECRET
+    if seed is not None:
+        start = int(parse_seed(seed), 16)
+        variants = [make(kind, format(start + i, "x"), **options) for i in range(count)]
+    else:
+        variants = [make(kind, secret=secret, student=student, question=question or kind, attempt=i, **options)
+                    for i in range(count)]
+    click.echo(render(variants, fmt, lang=lang, key=key), nl=False)
 
 
 COMMANDS = [generate]

@@ -327,7 +327,7 @@ def fid(rng: Rng, covariance: str | None = None) -> Draft:
     ) + answer_rule(tolerance, Text("a number", "一个数"))
     p = product.tolist()
     steps = [
-        same(f"‖μ₁ − μ₂‖² = {' + '.join(f'({a} − {b})²' for a, b in zip(mu1, mu2))} = {dmu}"),
+        same(f"‖μ₁ − μ₂‖² = {' + '.join(f'({a} − {factor(b)})²' for a, b in zip(mu1, mu2))} = {dmu}"),
         same(f"Tr Σ₁ + Tr Σ₂ = {m1.trace()} + {m2.trace()} = {m1.trace() + m2.trace()}"),
         same(f"Σ₁Σ₂ = {_mat_text(p)}"),
     ]
