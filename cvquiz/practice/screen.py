@@ -194,35 +194,34 @@ def _to_xyxy(box: Sequence[float], fmt: str) -> tuple[float, float, float, float
 
 def draw_boxes(boxes: Sequence[Sequence[float]], fmt: str = "xyxy", plain: bool = False,
                width: int = 44, height: int = 14) -> str:
-    """Draw axis-aligned boxes on a character grid (y grows downwards, as in images);
-    cells covered by two or more boxes are shaded: the overlap."""
+    """Draw axis-aligned boxes on a character grid (y grows downwards, as in images; one unit
+    is two columns wide per row, so squares look square). Cells inside two or more boxes are
+    shaded: the intersection."""
     rects = [_to_xyxy(b, fmt) for b in boxes]
     x0 = min(r[0] for r in rects)
     y0 = min(r[1] for r in rects)
     x1 = max(r[2] for r in rects)
     y1 = max(r[3] for r in rects)
-    sx = (width - 1) / (x1 - x0)
-    sy = (height - 1) / (y1 - y0)
-    grid = [[" "] * width for _ in range(height)]
-    cells = [(round((r[0] - x0) * sx), round((r[1] - y0) * sy), round((r[2] - x0) * sx), round((r[3] - y0) * sy))
-             for r in rects]
+    scale = min((width - 1) / (2 * (x1 - x0)), (height - 1) / (y1 - y0))
+    cells = [(round((r[0] - x0) * 2 * scale), round((r[1] - y0) * scale),
+              round((r[2] - x0) * 2 * scale), round((r[3] - y0) * scale)) for r in rects]
+    cols = max(c[2] for c in cells) + 1
+    rows = max(c[3] for c in cells) + 1
+    grid = [[" "] * cols for _ in range(rows)]
     shade = "#" if plain else "▒"
-    for row in range(height):
-        for col in range(width):
-            inside = sum(c0 <= col <= c1 and r0 <= row <= r1 for c0, r0, c1, r1 in cells)
-            if inside >= 2:
+    h, v, corners = ("-", "|", "++++") if plain else ("─", "│", "┌┐└┘")
+    for row in range(rows):
+        for col in range(cols):
+            if sum(c0 <= col <= c1 and r0 <= row <= r1 for c0, r0, c1, r1 in cells) >= 2:
                 grid[row][col] = shade
     for k, (c0, r0, c1, r1) in enumerate(cells):
-        mark = "ABCDEFGH"[k % 8]
         for col in range(c0, c1 + 1):
-            for row in (r0, r1):
-                if grid[row][col] != shade:
-                    grid[row][col] = "-" if plain else "─"
+            grid[r0][col] = grid[r1][col] = h
         for row in range(r0, r1 + 1):
-            for col in (c0, c1):
-                if grid[row][col] != shade:
-                    grid[row][col] = "|" if plain else "│"
-        grid[r0][c0] = mark
+            grid[row][c0] = grid[row][c1] = v
+        grid[r0][c0], grid[r0][c1], grid[r1][c0], grid[r1][c1] = corners
+        if c1 > c0 + 1:
+            grid[r0][c0 + 1] = "ABCDEFGH"[k % 8]
     legend = "  ".join(f"{'ABCDEFGH'[k % 8]} = ({', '.join(f'{v:g}' for v in b)})"
                        for k, b in enumerate(boxes))
     return "\n".join("".join(row).rstrip() for row in grid) + f"\n{legend} [{fmt}]; {shade} overlap"
@@ -249,7 +248,7 @@ def draw_pr_curve(recall: Sequence[float], precision: Sequence[float], points=No
     lines = []
     for i, row in enumerate(grid):
         label = "1.0" if i == 0 else ("0.0" if i == height - 1 else "   ")
-        lines.append(f"{label} |{''.join(row)}")
+        lines.append(f"{label} |{''.join(row)}".rstrip())
     lines.append("    +" + "-" * width)
     lines.append("     0" + " " * (width - 9) + "recall 1")
     key = "* PR point" if plain else "● PR point"

@@ -1,0 +1,196 @@
+"""`cvquiz practice` driven as a student would: in a pseudo-terminal, and with piped stdin."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import sys
+import textwrap
+
+import pexpect
+import pytest
+
+from tests.cli_helpers import ROOT, run_cvquiz
+
+BANK = textwrap.dedent("""\
+    topic: detection
+    questions:
+      - id: detection.nms-strict
+        kind: choice
+        concepts: [detection.nms]
+        difficulty: 1
+        prompt:
+          en: "NMS threshold 0.5; two boxes have IoU exactly 0.5. What happens?"
+          zh: "NMS 阈值 0.5，两个框 IoU 恰为 0.5，结果如何？"
+        choices:
+          - text: {en: "Both boxes are kept", zh: "两个框都保留"}
+            correct: true
+          - text: {en: "The lower-scoring box is removed", zh: "分数低的框被删除"}
+            feedback: {en: "Suppression needs IoU strictly above the threshold.", zh: "只有 IoU 严格大于阈值才抑制。"}
+        hint: {en: "Is the comparison > or >=?", zh: "比较是 > 还是 >=？"}
+        explanation: {en: "NMS removes a box only when IoU > threshold.", zh: "只有 IoU > 阈值时才删除。"}
+      - id: detection.iou-half
+        kind: numeric
+        concepts: [detection.nms]
+        difficulty: 1
+        prompt:
+          en: "Boxes [0,0,2,2] and [1,0,3,2] (xyxy). IoU?"
+          zh: "框 [0,0,2,2] 与 [1,0,3,2]（xyxy）的 IoU 是多少？"
+        answer: "1/3"
+        mistakes:
+          - answer: "1/2"
+            feedback: {en: "You divided by one box's area, not the union.", zh: "你除以了单个框面积而不是并集。"}
+        explanation: {en: "Intersection 2, union 4 + 4 - 2 = 6, IoU = 1/3.", zh: "交集 2，并集 6，IoU = 1/3。"}
+""")
+
+
+@pytest.fixture()
+def course(tmp_path):
+    root = tmp_path / "course"
+    (root / "questions").mkdir(parents=True)
+    (root / "reference").mkdir()
+    shutil.copy(ROOT / "questions" / "syllabus.yaml", root / "questions" / "syllabus.yaml")
+    (root / "questions" / "detection.yaml").write_text(BANK, encoding="utf-8")
+    return root
+
+
+def spawn(course, db, *args):
+    env = {**os.environ, "COLUMNS": "100", "LANG": "en_US.UTF-8", "PYTHONIOENCODING": "utf-8"}
+    return pexpect.spawn(sys.executable, ["-m", "cvquiz", "--course", str(course), "practice", *args,
+                                          "--db", str(db), "--seed", "7", "--plain"],
+                         cwd=str(ROOT), env=env, encoding="utf-8", timeout=30, dimensions=(40, 100))
+
+
+def reviews(db):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT question_id, rating, correct, hinted FROM reviews ORDER BY id").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_session_in_a_terminal_answers_hints_rejects_malformed_input_and_quits(course, tmp_path):
+    db = tmp_path / "p.sqlite3"
+    child = spawn(course, db, "nms")
+    # The seed fixes the order; answer whichever question comes first.
+    index = child.expect(["What happens", "IoU\\?"])
+    if index == 0:
+        child.expect("> ")
+        child.sendline(":h")
+        child.expect("Is the comparison")
+        child.sendline("A")
+        child.expect("Correct")
+        child.expect("IoU\\?")
+        child.expect("> ")
+        child.sendline("abc(")
+        child.expect("Not an answer I can read")
+        child.sendline("1/2")
+        child.expect("Wrong")
+        child.expect("You divided by one box's area")
+    else:
+        child.expect("> ")
+        child.sendline("abc(")
+        child.expect("Not an answer I can read")
+        child.sendline("1/2")
+        child.expect("Wrong")
+        child.expect("You divided by one box's area")
+        child.expect("What happens")
+        child.expect("> ")
+        child.sendline(":h")
+        child.expect("Is the comparison")
+        child.sendline("A")
+        child.expect("Correct")
+    child.expect("Session summary")
+    child.expect("2 questions: 1 right, 1 wrong, 0 skipped, 1 with a hint")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    rows = {qid: (rating, correct, hinted) for qid, rating, correct, hinted in reviews(db)}
+    assert rows == {"detection.nms-strict": (2, 1, 1),  # right after a hint: Hard
+                    "detection.iou-half": (1, 0, 0)}  # wrong: Again (the malformed try cost nothing)
+
+
+def test_progress_is_kept_and_the_schedule_moves_between_sessions(course, tmp_path):
+    db = tmp_path / "p.sqlite3"
+    first = run_cvquiz("--course", str(course), "practice", "nms", "--db", str(db), "--seed", "1",
+                       "--plain", input="A\n1/3\n1/3\nA\n")
+    assert first.returncode == 0, first.stderr
+    assert "2 right" in first.stdout
+    con = sqlite3.connect(db)
+    dues = dict(con.execute("SELECT question_id, due FROM cards").fetchall())
+    con.close()
+    assert set(dues) == {"detection.nms-strict", "detection.iou-half"}
+    # Nothing is due right after two right answers: with no topic the session says so.
+    again = run_cvquiz("--course", str(course), "practice", "--db", str(db), "--plain", input="")
+    assert again.returncode == 0
+    assert "Nothing is due" in again.stdout and "next review is due" in again.stdout
+    stats = run_cvquiz("--course", str(course), "stats", "--db", str(db), "--plain")
+    assert stats.returncode == 0
+    assert "detection.nms" in stats.stdout and "2/2" in stats.stdout
+
+
+def test_piped_answers_run_a_session_and_end_of_input_ends_it_with_a_summary(course, tmp_path):
+    db = tmp_path / "p.sqlite3"
+    result = run_cvquiz("--course", str(course), "practice", "detection", "--db", str(db), "--seed", "3",
+                        "--plain", input=":?\n:s\n")
+    assert result.returncode == 0, result.stderr
+    assert "Commands: :h hint" in result.stdout
+    assert "Session summary" in result.stdout
+    assert "1 skipped" in result.stdout
+    assert reviews(db) == []  # a skip is not a review; the end of input answers nothing
+
+
+def test_mistakes_drills_what_was_last_answered_wrong(course, tmp_path):
+    db = tmp_path / "p.sqlite3"
+    run_cvquiz("--course", str(course), "practice", "nms", "--db", str(db), "--seed", "1", "--plain",
+               input="B\n0\nB\n0\n")
+    result = run_cvquiz("--course", str(course), "practice", "--mistakes", "--db", str(db), "--plain",
+                        "--seed", "1", input=":s\n:s\n")
+    assert result.returncode == 0
+    assert "What happens" in result.stdout and "IoU?" in result.stdout
+
+
+def test_the_chinese_interface_shows_chinese_text(course, tmp_path):
+    result = run_cvquiz("--course", str(course), "practice", "nms", "--db", str(tmp_path / "p.sqlite3"),
+                        "--lang", "zh", "--plain", "--seed", "5", input="")
+    assert result.returncode == 0
+    assert "命令" in result.stdout and "小结" in result.stdout
+
+
+def test_an_unknown_topic_is_a_usage_error_with_a_suggestion(course, tmp_path):
+    result = run_cvquiz("--course", str(course), "practice", "nmss", "--db", str(tmp_path / "p.sqlite3"))
+    assert result.returncode == 2
+    assert "did you mean 'nms'" in result.stderr
+
+
+def test_a_corrupt_progress_file_is_reported_and_left_untouched(course, tmp_path):
+    db = tmp_path / "p.sqlite3"
+    db.write_bytes(b"not a database at all" * 100)
+    result = run_cvquiz("--course", str(course), "practice", "nms", "--db", str(db), input="")
+    assert result.returncode == 3
+    assert "not a cvquiz progress database" in result.stderr and "Traceback" not in result.stderr
+    assert db.read_bytes() == b"not a database at all" * 100
+
+
+def test_a_killed_session_keeps_every_answer_before_the_kill(course, tmp_path):
+    db = tmp_path / "p.sqlite3"
+    child = spawn(course, db, "nms")
+    child.expect("> ")
+    child.sendline(":s")
+    child.expect("> ")
+    child.sendline("A" if "What happens" in child.before else "1/3")
+    child.expect(["Correct", "Wrong"])
+    child.kill(9)
+    child.close()
+    assert len(reviews(db)) <= 1
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+
+
+def test_the_first_question_of_the_builtin_course_appears(tmp_path):
+    result = run_cvquiz("practice", "attention", "--db", str(tmp_path / "p.sqlite3"), "--plain", "--count", "2",
+                        input=":s\n:s\n")
+    assert result.returncode == 0, result.stderr
+    assert "[1/2] attention" in result.stdout and "Session summary" in result.stdout

@@ -1,0 +1,52 @@
+"""The practice screen rendered at a fixed width, compared as text (rich's own test style)."""
+
+from __future__ import annotations
+
+import io
+
+import sympy
+from rich.console import Console
+
+from cvquiz.answers import Tolerance
+from cvquiz.practice.screen import Screen, draw_pr_curve
+from cvquiz.practice.session import Item, Part, Session
+from cvquiz.text import Text
+
+
+def render(plain=False, lang="en"):
+    out = io.StringIO()
+    console = Console(file=out, width=60, color_system=None, highlight=False, emoji=False)
+    screen = Screen(console, lang=lang, plain=plain)
+    item = Item("detection.iou-demo", "detection", ("detection.nms",),
+                Text("IoU of A and B?", "A 与 B 的 IoU？"),
+                (Part("number", sympy.Rational(1, 7), tolerance=Tolerance(rel=0.005)),),
+                explanation=Text("Intersection 4, union 28.", "交集 4，并集 28。"),
+                figure={"type": "boxes", "boxes": [[0, 0, 4, 4], [2, 2, 6, 6]], "format": "xyxy"},
+                difficulty=2)
+    screen.show_question(item, (1, 3))
+    screen.show_result(Session([item], None).answer("0.2"))
+    return out.getvalue()
+
+
+EXPECTED_EN = '╭─ [1/3] detection · detection.nms · ★★ ───────────────────╮\n│ IoU of A and B?                                          │\n│                                                          │\n│ ┌A───────────────┐                                       │\n│ │                │                                       │\n│ │                │                                       │\n│ │                │                                       │\n│ │        ┌B───────────────┐                              │\n│ │        │▒▒▒▒▒▒▒│        │                              │\n│ │        │▒▒▒▒▒▒▒│        │                              │\n│ │        │▒▒▒▒▒▒▒│        │                              │\n│ │        │▒▒▒▒▒▒▒│        │                              │\n│ └────────│───────┘        │                              │\n│          │                │                              │\n│          │                │                              │\n│          │                │                              │\n│          └────────────────┘                              │\n│ A = (0, 0, 4, 4)  B = (2, 2, 6, 6) [xyxy]; ▒ overlap     │\n│                                                          │\n│ Accepted: within 0.5 % of the exact value                │\n╰──────────────────────────────────────────────────────────╯\n╭─ ✗ Wrong ────────────────────────────────────────────────╮\n│ Answer: 1/7 ≈ 0.1429                                     │\n│ Accepted: within 0.5 % of the exact value                │\n│                                                          │\n│ Why: Intersection 4, union 28.                           │\n╰──────────────────────────────────────────────────────────╯\n'
+
+EXPECTED_ZH_PLAIN = '[1/3] detection · detection.nms · **\nA 与 B 的 IoU？\n\n+A---------------+\n|                |\n|                |\n|                |\n|        +B---------------+\n|        |#######|        |\n|        |#######|        |\n|        |#######|        |\n|        |#######|        |\n+--------|-------+        |\n         |                |\n         |                |\n         |                |\n         +----------------+\nA = (0, 0, 4, 4)  B = (2, 2, 6, 6) [xyxy]; # overlap\n\n判定标准: 与精确值的相对误差不超过 0.5%\n\n✗ 错误\n答案: 1/7 ≈ 0.1429\n判定标准: 与精确值的相对误差不超过 0.5%\n\n解析: 交集 4，并集 28。\n\n'
+
+
+def test_a_wrong_iou_answer_renders_the_boxes_the_rule_the_answer_and_the_solution():
+    assert render() == EXPECTED_EN
+
+
+def test_plain_chinese_mode_uses_no_box_drawing_and_chinese_labels():
+    text = render(plain=True, lang="zh")
+    assert text == EXPECTED_ZH_PLAIN
+    assert not any(ch in text for ch in "╭│─▒★")
+
+
+def test_the_pr_curve_marks_the_eleven_interpolation_points():
+    picture = draw_pr_curve([0.2, 0.4, 0.4, 0.6, 0.8], [1, 1, 2 / 3, 0.75, 0.8], points=11, plain=True,
+                            width=11, height=6)
+    rows = picture.splitlines()
+    assert rows[0] == "1.0 |++*+*"  # recall 0..0.4 interpolate to precision 1
+    assert rows[5].endswith("++")  # recall 0.9 and 1.0 are never reached: precision 0
+    assert "11-point interpolation" in picture
