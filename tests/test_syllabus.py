@@ -34,15 +34,19 @@ def test_every_problem_of_a_broken_syllabus_is_reported_with_its_line(tmp_path):
         "    title: {en: 3D, zh: 三维}\n"
         "    concepts:\n"
         "      - id: points.fps\n"
+        "        title: {en: FPS, zh: 最远点采样}\n"
+        "        summary: {en: Pick far points., zh: 选最远的点。}\n"
         "        neds: [algo]\n"
-        "      - id: other.thing\n",
+        "      - id: other.thing\n"
+        "        title: {en: Other, zh: 其他}\n"
+        "        summary: {en: Other., zh: 其他。}\n",
         encoding="utf-8",
     )
     with pytest.raises(BankError) as info:
         load_syllabus(path)
     assert info.value.problems == [
-        f"{path}:6: topics[0].concepts[0].neds: unknown key; did you mean 'needs'?",
-        f"{path}:7: topics[0].concepts[1].id: expected 'points.<name>', got 'other.thing'",
+        f"{path}:8: topics[0].concepts[0].neds: unknown key; did you mean 'needs'?",
+        f"{path}:9: topics[0].concepts[1].id: expected 'points.<name>', got 'other.thing'",
     ]
 
 

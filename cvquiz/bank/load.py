@@ -170,7 +170,11 @@ def _got(value: Any) -> str:
 
 
 def _did_you_mean(name: str, choices: Iterable[str], otherwise: str) -> str:
-    close = difflib.get_close_matches(str(name), list(choices), n=1)
+    """``; did you mean 'x'?`` for the closest choice (or one that ``name`` starts with), else ``otherwise``."""
+    choices = [str(c) for c in choices]
+    close = difflib.get_close_matches(str(name), choices, n=1)
+    if not close:
+        close = [c for c in choices if len(c) >= 3 and str(name).startswith(c)][:1]
     return f"; did you mean {close[0]!r}?" if close else otherwise
 
 
@@ -497,7 +501,8 @@ class _FileReader:
                                f"index {v} is listed twice; expected each index once when 'ordered' is false")
         typed = (lambda m: list(m)) if ordered else (lambda m: frozenset(m))
         values["wrong"] = self.mistakes(node, where, values, lambda m, w, p, k: typed(m),
-                                        lambda m: m == typed(indices), "equals the answer; expected a wrong list")
+                                        lambda m: m == typed(indices), "equals the answer"
+                                        + ("" if ordered else " as a set") + "; expected a wrong list")
         return {}
 
     def kind_generated(self, node: YMap, where: str, values: dict, raw: dict) -> dict:
@@ -548,7 +553,9 @@ class _FileReader:
             if answer is _BAD:
                 continue
             if same(answer):
-                self.error(item, "answer", w, f"{_got(m['answer'])} {same_message}")
+                shown = (f"[{', '.join(map(str, m['answer']))}]" if isinstance(m["answer"], (list, tuple))
+                         else _got(m["answer"]))
+                self.error(item, "answer", w, f"{shown} {same_message}")
                 continue
             out.append(Mistake(answer=answer, feedback=m["feedback"]))
         return tuple(out)

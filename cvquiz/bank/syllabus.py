@@ -7,8 +7,8 @@ Format::
         title: {en: Detection and segmentation, zh: 检测与分割}
         concepts:
           - id: detection.nms
-            title: {en: ..., zh: ...}          # optional
-            summary: {en: ..., zh: ...}        # optional
+            title: {en: ..., zh: ...}
+            summary: {en: ..., zh: ...}        # one line
             aliases: [nms, non-maximum suppression]
             needs: [algo, num]                 # algo: reference + code question; num: generator
 """
@@ -177,7 +177,8 @@ def load_syllabus(path: Path) -> Syllabus:
             raw_concepts = []
         for j, c in enumerate(raw_concepts):
             cw = f"{where}.concepts[{j}]"
-            cm = r.mapping(c, cw, ("id", "title", "summary", "aliases", "needs"), ("id",), raw_concepts, j)
+            cm = r.mapping(c, cw, ("id", "title", "summary", "aliases", "needs"), ("id", "title", "summary"),
+                           raw_concepts, j)
             if cm is None:
                 continue
             cid = str(cm.get("id", ""))
