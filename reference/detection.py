@@ -153,13 +153,14 @@ def _area(boxes: Tensor) -> Tensor:
 
 def _pairwise_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     area1, area2 = _area(boxes1), _area(boxes2)
-    lt = torch.maximum(boxes1[:, None, :2], boxes2[None, :, :2])  # (N, M, 2)
-    rb = torch.minimum(boxes1[:, None, 2:], boxes2[None, :, 2:])  # (N, M, 2)
-    wh = (rb - lt).clamp(min=0)
-    inter = wh[..., 0] * wh[..., 1]  # (N, M)
-    union = area1[:, None] + area2[None, :] - inter
-    return torch.where(union > 0, inter / torch.where(union > 0, union, torch.ones_like(union)),
-                       torch.zeros_like(inter))
+    x1, y1, x2, y2 = boxes1.unbind(-1)
+    u1, v1, u2, v2 = boxes2.unbind(-1)
+    iw = (torch.minimum(x2[:, None], u2[None]) - torch.maximum(x1[:, None], u1[None])).clamp_(min=0)
+    ih = (torch.minimum(y2[:, None], v2[None]) - torch.maximum(y1[:, None], v1[None])).clamp_(min=0)
+    inter = iw.mul_(ih)  # (N, M)
+    union = (area1[:, None] + area2[None, :]).sub_(inter)
+    # union = 0 only where inter = 0 too (two empty boxes): 0 / tiny = 0, never NaN
+    return inter.div_(union.clamp_(min=torch.finfo(union.dtype).tiny))
 
 
 def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
@@ -586,9 +587,35 @@ def _round_half_away(x: Tensor) -> Tensor:
     return torch.sign(x) * torch.floor(x.abs() + 0.5)
 
 
-def _roi_chunks(features: Tensor, k: int, per_roi: int) -> int:
-    """RoIs per chunk so that one chunk's intermediates stay near 2**26 elements."""
-    return max(1, min(k, (1 << 26) // max(per_roi, 1)))
+def _check_batch_index(batch: Tensor, B: int) -> None:
+    if batch.numel() and bool(((batch < 0) | (batch >= B)).any()):  # one host synchronisation
+        raise ValueError(f"rois: expected batch indices rois[:, 0] in [0, {B}), got values outside")
+
+
+def _by_image(batch: Tensor, B: int) -> list[Tensor]:
+    """Indices of the RoIs of each image (one host synchronisation for the counts)."""
+    order = torch.sort(batch, stable=True).indices
+    return list(order.split(torch.bincount(batch, minlength=B).tolist()))
+
+
+def _range_max_table(f: Tensor, levels_h: int, levels_w: int) -> Tensor:
+    """Sparse table: ``t[i, j, ..., h, w] = max f[..., h:h + 2**i, w:w + 2**j]`` (cut at the edge)."""
+    rows = [f]
+    for i in range(1, levels_h + 1):
+        prev, s = rows[-1], 1 << (i - 1)
+        nxt = prev.clone()
+        nxt[..., :-s, :] = torch.maximum(prev[..., :-s, :], prev[..., s:, :])
+        rows.append(nxt)
+    table = []
+    for r in rows:
+        cols = [r]
+        for j in range(1, levels_w + 1):
+            prev, s = cols[-1], 1 << (j - 1)
+            nxt = prev.clone()
+            nxt[..., :-s] = torch.maximum(prev[..., :-s], prev[..., s:])
+            cols.append(nxt)
+        table.append(torch.stack(cols))
+    return torch.stack(table)  # (Li + 1, Lj + 1, ..., H, W)
 
 
 def roi_pool(features: Tensor, rois: Tensor, output_size: int | tuple[int, int],
@@ -599,6 +626,10 @@ def roi_pool(features: Tensor, rois: Tensor, output_size: int | tuple[int, int],
     rounded half away from zero to whole cells; the RoI spans ``round(x2) − round(x1) + 1`` cells
     (at least 1); bin ``p`` of ``P`` covers cells ``[floor(p·s), ceil((p+1)·s))`` with s = span / P,
     offset by the RoI's start and clipped to the map. An empty bin (entirely outside) gives 0.
+
+    Each bin's maximum is read from a range-maximum sparse table of the feature maps (the max of
+    four overlapping power-of-two rectangles), so all bins are gathered at once; sizing the table
+    needs one host synchronisation (the largest bin).
 
     Args:
         features (Tensor[B, C, H, W]): feature maps.
@@ -618,6 +649,10 @@ def roi_pool(features: Tensor, rois: Tensor, output_size: int | tuple[int, int],
     B, C, H, W = features.shape
     K = rois.shape[0]
     dtype, device = features.dtype, features.device
+    batch = rois[:, 0].long()
+    _check_batch_index(batch, B)
+    if K == 0:
+        return features.new_zeros(0, C, ph_n, pw_n)
     start = _round_half_away(rois[:, 1:3] * spatial_scale)  # (K, 2) x, y
     end = _round_half_away(rois[:, 3:5] * spatial_scale)
     span = (end - start + 1).clamp(min=1)  # (K, 2)
@@ -627,25 +662,30 @@ def roi_pool(features: Tensor, rois: Tensor, output_size: int | tuple[int, int],
         step = span[:, axis:axis + 1] / n_bins  # (K, 1)
         lo = torch.floor(p * step) + start[:, axis:axis + 1]
         hi = torch.ceil((p + 1) * step) + start[:, axis:axis + 1]
-        return lo.clamp(0, size), hi.clamp(0, size)  # (K, P)
+        return lo.clamp(0, size).long(), hi.clamp(0, size).long()  # (K, P)
 
     w0, w1 = bins(pw_n, 0, W)
     h0, h1 = bins(ph_n, 1, H)
-    hs = torch.arange(H, device=device, dtype=dtype)
-    ws = torch.arange(W, device=device, dtype=dtype)
-    in_h = (hs >= h0[..., None]) & (hs < h1[..., None])  # (K, PH, H)
-    in_w = (ws >= w0[..., None]) & (ws < w1[..., None])  # (K, PW, W)
-    batch = rois[:, 0].long()
-    neg = torch.tensor(float("-inf"), dtype=dtype, device=device)
-    out = features.new_zeros(K, C, ph_n, pw_n)
-    step = _roi_chunks(features, K, C * H * W * max(ph_n, pw_n))
-    for s in range(0, K, step):  # chunks bound memory; no per-element loop
-        f = features[batch[s:s + step]]  # (k, C, H, W)
-        m = torch.where(in_w[s:s + step, None, None], f[:, :, :, None, :], neg).amax(-1)  # (k, C, H, PW)
-        m = torch.where(in_h[s:s + step, None, :, None, :], m.transpose(2, 3)[:, :, None], neg)  # (k, C, PH, PW, H)
-        out[s:s + step] = m.amax(-1)
+    len_h, len_w = (h1 - h0).clamp(min=1), (w1 - w0).clamp(min=1)
+    longest = torch.stack([len_h.max(), len_w.max()]).tolist()  # the one host synchronisation
+    li_n, lj_n = longest[0].bit_length() - 1, longest[1].bit_length() - 1
+
+    def level(length: Tensor, n_levels: int) -> Tensor:  # floor(log2(length)), exactly
+        powers = 2 ** torch.arange(1, n_levels + 1, device=device)
+        return (length[..., None] >= powers).sum(-1)
+
+    li, lj = level(len_h, li_n), level(len_w, lj_n)  # (K, PH), (K, PW)
+    rows = torch.stack([h0, h1 - 2 ** li], -1).clamp(0, H - 1)  # (K, PH, 2)
+    cols = torch.stack([w0, w1 - 2 ** lj], -1).clamp(0, W - 1)  # (K, PW, 2)
+    # flat index into the table laid out (C, Li+1, Lj+1, B, H, W); corners (K, PH, PW, 2, 2)
+    lvl = li[:, :, None] * (lj_n + 1) + lj[:, None, :]  # (K, PH, PW)
+    base = (lvl * B + batch[:, None, None]) * H * W
+    flat = base[..., None, None] + rows[:, :, None, :, None] * W + cols[:, None, :, None, :]
+    table = _range_max_table(features, li_n, lj_n)  # (Li+1, Lj+1, B, C, H, W)
+    table = table.permute(3, 0, 1, 2, 4, 5).reshape(C, -1)
+    out = table[:, flat.reshape(-1)].reshape(C, K, ph_n, pw_n, 4).amax(-1).permute(1, 0, 2, 3)
     empty = (h1 <= h0)[:, :, None] | (w1 <= w0)[:, None, :]  # (K, PH, PW)
-    return torch.where(empty[:, None], torch.zeros_like(out), out)
+    return torch.where(empty[:, None], torch.zeros_like(out), out).contiguous()
 
 
 def bilinear_sample(features: Tensor, x: Tensor, y: Tensor) -> Tensor:
@@ -698,8 +738,9 @@ def roi_align(features: Tensor, rois: Tensor, output_size: int | tuple[int, int]
     y < −1 or y > H (x < −1 or x > W) counts 0; a sample in [−1, 0) is clamped to 0, and one in
     (H − 1, H] to H − 1, so it takes the full edge value instead of fading out.
 
-    Sizing the adaptive sample grid needs one host synchronisation (the largest count); the
-    interpolation itself is separable and runs as one contraction per chunk of RoIs.
+    The interpolation is separable: each bin is ``A_y · F · A_xᵀ`` with per-RoI weight matrices
+    summed over the samples, computed image by image as two matrix products. Host
+    synchronisations: the largest adaptive sample count and the number of RoIs per image.
 
     Args:
         features (Tensor[B, C, H, W]): feature maps.
@@ -723,6 +764,8 @@ def roi_align(features: Tensor, rois: Tensor, output_size: int | tuple[int, int]
     B, C, H, W = features.shape
     K = rois.shape[0]
     dtype, device = features.dtype, features.device
+    batch = rois[:, 0].long()
+    _check_batch_index(batch, B)
     offset = 0.5 if aligned else 0.0
     start = rois[:, 1:3] * spatial_scale - offset  # (K, 2) x, y
     size = rois[:, 3:5] * spatial_scale - offset - start
@@ -751,12 +794,11 @@ def roi_align(features: Tensor, rois: Tensor, output_size: int | tuple[int, int]
 
     ay = weights(1, ph_n, H)  # (K, PH, H)
     ax = weights(0, pw_n, W)  # (K, PW, W)
-    batch = rois[:, 0].long()
-    out = features.new_empty(K, C, ph_n, pw_n)
-    step = _roi_chunks(features, K, C * H * W)
-    for s in range(0, K, step):  # chunks bound memory; no per-element loop
-        f = features[batch[s:s + step]]  # (k, C, H, W)
-        out[s:s + step] = torch.einsum("kchw,kph,kqw->kcpq", f, ay[s:s + step], ax[s:s + step])
+    out = features.new_zeros(K, C, ph_n, pw_n)
+    for b, idx in enumerate(_by_image(batch, B)):  # per image: two matrix products, no gather of maps
+        if idx.numel():
+            tmp = torch.einsum("chw,kqw->khcq", features[b], ax[idx])  # (k, H, C, PW)
+            out[idx] = torch.einsum("kph,khcq->kcpq", ay[idx], tmp)
     return out / count[:, None, None, None]
 
 

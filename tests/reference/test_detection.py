@@ -221,9 +221,10 @@ def test_box_iou_of_empty_boxes_is_zero_not_nan(D, device):
     (lambda D: D.nms(torch.zeros(3, 4), torch.zeros(3), 1.5), "iou_threshold: expected a number in [0, 1], got 1.5"),
     (lambda D: D.box_convert(torch.zeros(1, 4), "xyxy", "xyhw"), "out_fmt: expected one of"),
     (lambda D: D.roi_align(torch.zeros(1, 1, 4, 4), torch.zeros(2, 4), 2), "rois: expected Tensor[N, 5], got shape (2, 4)"),
+    (lambda D: D.roi_pool(torch.zeros(2, 1, 4, 4), torch.tensor([[2.0, 0, 0, 1, 1]]), 2), "rois: expected batch indices rois[:, 0] in [0, 2)"),
     (lambda D: D.average_precision(torch.zeros(3), torch.zeros(3), "voc12"), "method: expected one of"),
     (lambda D: D.box3d_iou(torch.zeros(2, 6), torch.zeros(2, 7)), "boxes1: expected Tensor[N, 7], got shape (2, 6)"),
-], ids=["iou-shape", "nms-scores", "nms-threshold", "format", "rois", "ap-method", "box3d"])
+], ids=["iou-shape", "nms-scores", "nms-threshold", "format", "rois", "batch-index", "ap-method", "box3d"])
 def test_bad_arguments_raise_value_errors_naming_the_argument_and_shapes(D, call, needle):
     with pytest.raises(ValueError) as info:
         call(D)
@@ -572,6 +573,13 @@ def test_roi_pool_matches_a_slow_loop(D, device):
     for out_hw, scale in [((2, 2), 1.0), ((3, 4), 0.5)]:
         got = D.roi_pool(feats.to(device), rois.to(device), out_hw, scale)
         assert np.allclose(got.cpu().numpy(), roi_pool_loop(feats.numpy(), rois.numpy(), out_hw, scale))
+
+
+def test_roi_ops_of_no_rois_are_empty(D, device):
+    feats = torch.randn(1, 2, 4, 4, device=device)
+    rois = torch.zeros(0, 5, device=device)
+    assert D.roi_pool(feats, rois, 2).shape == (0, 2, 2, 2)
+    assert D.roi_align(feats, rois, 2).shape == (0, 2, 2, 2)
 
 
 def test_roi_pool_rounds_halves_away_from_zero_like_c(D, device):
