@@ -9,10 +9,13 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 f64 = torch.float64
+
+# the device fixture is fixed for a whole test, so reusing it across examples is safe
+FIXTURE_OK = [HealthCheck.function_scoped_fixture]
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +44,11 @@ def test_additive_attention_matches_the_bahdanau_formula_written_out(A, device):
         torch.testing.assert_close(ctx[b].cpu(), sum(a[i] * values[b, i] for i in range(S)))
 
 
-def test_additive_attention_gives_masked_positions_zero_weight(A):
+def test_additive_attention_gives_masked_positions_zero_weight(A, device):
     g = torch.Generator().manual_seed(1)
-    mask = torch.tensor([[True, False, True], [False, False, False]])
-    ctx, alpha = A.additive_attention(randn(2, 2, g=g), randn(2, 3, 2, g=g), randn(2, 3, 4, g=g),
-                                      randn(2, 5, g=g), randn(2, 5, g=g), randn(5, g=g), mask)
+    mask = torch.tensor([[True, False, True], [False, False, False]], device=device)
+    args = (randn(2, 2, g=g), randn(2, 3, 2, g=g), randn(2, 3, 4, g=g), randn(2, 5, g=g), randn(2, 5, g=g), randn(5, g=g))
+    ctx, alpha = A.additive_attention(*(t.to(device) for t in args), mask)
     assert alpha[0, 1] == 0 and alpha[0].sum().item() == pytest.approx(1)
     assert (alpha[1] == 0).all() and (ctx[1] == 0).all()
 
@@ -97,12 +100,12 @@ def test_a_fully_masked_query_gets_zeros_not_nan(A, device):
     assert A.scaled_dot_product_attention(q, q[:, :1], q[:, :1], causal=True)[0, :2].abs().sum() == 0
 
 
-def test_sdpa_scales_by_the_square_root_of_d(A):
+def test_sdpa_scales_by_the_square_root_of_d(A, device):
     # one query, two keys: scores 4/√4 = 2 and 0, so weights are softmax([2, 0])
-    q = torch.tensor([[1.0, 1, 1, 1]])
-    k = torch.tensor([[1.0, 1, 1, 1], [0, 0, 0, 0]])
+    q = torch.tensor([[1.0, 1, 1, 1]], device=device)
+    k = torch.tensor([[1.0, 1, 1, 1], [0, 0, 0, 0]], device=device)
     w = A.attention_weights(q, k)
-    torch.testing.assert_close(w, torch.softmax(torch.tensor([[2.0, 0.0]]), -1))
+    torch.testing.assert_close(w.cpu(), torch.softmax(torch.tensor([[2.0, 0.0]]), -1))
 
 
 @st.composite
@@ -115,42 +118,44 @@ def qkv(draw):
 
 
 @given(qkv())
-@settings(max_examples=50)
-def test_attention_rows_sum_to_one(A, args):
-    q, k, _, _ = args
+@settings(max_examples=50, suppress_health_check=FIXTURE_OK)
+def test_attention_rows_sum_to_one(A, device, args):
+    q, k = (t.to(device) for t in args[:2])
     w = A.attention_weights(q, k)
     assert (w >= 0).all()
-    torch.testing.assert_close(w.sum(-1), torch.ones(w.shape[:-1], dtype=f64))
+    torch.testing.assert_close(w.sum(-1), torch.ones(w.shape[:-1], dtype=f64, device=device))
 
 
 @given(qkv())
-@settings(max_examples=50)
-def test_permuting_the_key_value_set_leaves_the_output_unchanged(A, args):
+@settings(max_examples=50, suppress_health_check=FIXTURE_OK)
+def test_permuting_the_key_value_set_leaves_the_output_unchanged(A, device, args):
     q, k, v, g = args
     perm = torch.randperm(k.shape[1], generator=g)
+    q, k, v = q.to(device), k.to(device), v.to(device)
     torch.testing.assert_close(A.scaled_dot_product_attention(q, k[:, perm], v[:, perm]),
                                A.scaled_dot_product_attention(q, k, v))
 
 
 @given(qkv())
-@settings(max_examples=50)
-def test_permuting_the_queries_permutes_the_outputs(A, args):
+@settings(max_examples=50, suppress_health_check=FIXTURE_OK)
+def test_permuting_the_queries_permutes_the_outputs(A, device, args):
     q, k, v, g = args
     perm = torch.randperm(q.shape[1], generator=g)
+    q, k, v = q.to(device), k.to(device), v.to(device)
     torch.testing.assert_close(A.scaled_dot_product_attention(q[:, perm], k, v),
                                A.scaled_dot_product_attention(q, k, v)[:, perm])
 
 
 @given(T=st.integers(2, 8), t=st.data(), seed=st.integers(0, 2**16))
-@settings(max_examples=50)
-def test_with_a_causal_mask_output_t_ignores_later_inputs(A, T, t, seed):
+@settings(max_examples=50, suppress_health_check=FIXTURE_OK)
+def test_with_a_causal_mask_output_t_ignores_later_inputs(A, device, T, t, seed):
     t = t.draw(st.integers(0, T - 2))
     g = torch.Generator().manual_seed(seed)
-    x = randn(1, T, 4, g=g)
-    W = [randn(4, 4, g=g) for _ in range(4)]
+    x = randn(1, T, 4, g=g, device=device)
+    W = [randn(4, 4, g=g, device=device) for _ in range(4)]
     y = A.multi_head_attention(x, x, *W, num_heads=2, causal=True)
     x2 = x.clone()
-    x2[:, t + 1:] = randn(1, T - t - 1, 4, g=g) * 10  # change the future only
+    x2[:, t + 1:] = randn(1, T - t - 1, 4, g=g, device=device) * 10  # change the future only
     y2 = A.multi_head_attention(x2, x2, *W, num_heads=2, causal=True)
     torch.testing.assert_close(y2[:, : t + 1], y[:, : t + 1])
     assert not torch.allclose(y2[:, t + 1:], y[:, t + 1:])
@@ -217,10 +222,10 @@ def test_multi_head_attention_matches_nn_multiheadattention(A, device, case):
     torch.testing.assert_close(out.cpu(), expected)
 
 
-def test_multi_head_attention_with_one_head_is_plain_attention_with_projections(A):
+def test_multi_head_attention_with_one_head_is_plain_attention_with_projections(A, device):
     g = torch.Generator().manual_seed(4)
-    x = randn(1, 3, 4, g=g)
-    W = [randn(4, 4, g=g) for _ in range(4)]
+    x = randn(1, 3, 4, g=g, device=device)
+    W = [randn(4, 4, g=g, device=device) for _ in range(4)]
     expected = torch.softmax((x @ W[0]) @ (x @ W[1]).transpose(1, 2) / 2, -1) @ (x @ W[2]) @ W[3]
     torch.testing.assert_close(A.multi_head_attention(x, x, *W, num_heads=1), expected)
 
@@ -241,10 +246,10 @@ def test_layer_norm_matches_nn_layernorm(A, device):
     torch.testing.assert_close(out.cpu(), expected)
 
 
-def test_layer_norm_of_a_small_vector_by_hand(A):
+def test_layer_norm_of_a_small_vector_by_hand(A, device):
     # [1, 2, 3]: μ = 2, σ² = 2/3
-    out = A.layer_norm(torch.tensor([1.0, 2.0, 3.0], dtype=f64), eps=0.0)
-    torch.testing.assert_close(out, torch.tensor([-1, 0, 1], dtype=f64) * math.sqrt(1.5))
+    out = A.layer_norm(torch.tensor([1.0, 2.0, 3.0], dtype=f64, device=device), eps=0.0)
+    torch.testing.assert_close(out.cpu(), torch.tensor([-1, 0, 1], dtype=f64) * math.sqrt(1.5))
 
 
 def test_rms_norm_matches_nn_rmsnorm(A, device):
@@ -273,14 +278,15 @@ def test_swiglu_ffn_is_swish_gate_times_linear_branch(A, device):
     assert 3 * D * (8 * D // 3) == 2 * D * 4 * D
 
 
-def test_ffn_matches_a_torch_sequential(A):
+def test_ffn_matches_a_torch_sequential(A, device):
     g = torch.Generator().manual_seed(8)
     x = randn(3, 4, g=g)
     lin1, lin2 = nn.Linear(4, 10, dtype=f64), nn.Linear(10, 4, dtype=f64)
+    ws = [t.detach().to(device) for t in (lin1.weight.T, lin2.weight.T, lin1.bias, lin2.bias)]
     for act, mod in (("relu", nn.ReLU()), ("gelu", nn.GELU())):
         expected = nn.Sequential(lin1, mod, lin2)(x)
-        out = A.ffn(x, lin1.weight.T, lin2.weight.T, lin1.bias, lin2.bias, act)
-        torch.testing.assert_close(out, expected.detach())
+        out = A.ffn(x.to(device), *ws, act)
+        torch.testing.assert_close(out.cpu(), expected.detach())
 
 
 # ---------------------------------------------------------------- transformer blocks
@@ -317,14 +323,17 @@ def test_prenorm_block_matches_a_norm_first_transformer_encoder_layer(A, device,
     torch.testing.assert_close(out.cpu(), expected)
 
 
-def test_transformer_block_post_norm_matches_the_original_encoder_layer(A):
+def test_transformer_block_post_norm_matches_the_original_encoder_layer(A, device):
     g = torch.Generator().manual_seed(10)
     layer, params = encoder_layer_and_params(8, 4, 12, False, g)
     x = randn(2, 5, 8, g=g)
     with torch.no_grad():
         expected = layer(x)
-    torch.testing.assert_close(A.transformer_block(x, params, 4), expected)
-    assert not torch.allclose(A.transformer_block(x, params, 4, norm_first=True), expected)
+    params = {k: v.to(device) for k, v in params.items()}
+    out = A.transformer_block(x.to(device), params, 4)
+    assert out.device.type == device
+    torch.testing.assert_close(out.cpu(), expected)
+    assert not torch.allclose(A.transformer_block(x.to(device), params, 4, norm_first=True).cpu(), expected)
 
 
 def test_transformer_block_names_missing_and_unknown_weights(A):
@@ -364,10 +373,10 @@ def test_moe_routes_each_token_to_its_top_k_experts_with_renormalised_weights(A,
         torch.testing.assert_close(out[n], sum(w[j] * (x[n] @ mats[top[j]]) for j in range(k)))
 
 
-def test_moe_with_every_expert_chosen_is_the_softmax_mixture(A):
+def test_moe_with_every_expert_chosen_is_the_softmax_mixture(A, device):
     g = torch.Generator().manual_seed(12)
-    x, Wr = randn(2, 3, 4, g=g), randn(4, 3, g=g)
-    mats = [randn(4, 4, g=g) for _ in range(3)]
+    x, Wr = randn(2, 3, 4, g=g, device=device), randn(4, 3, g=g, device=device)
+    mats = [randn(4, 4, g=g, device=device) for _ in range(3)]
     out, _, _ = A.moe(x, Wr, [lambda t, m=m: t @ m for m in mats], 3)
     p = torch.softmax(x @ Wr, -1)
     torch.testing.assert_close(out, sum(p[..., e: e + 1] * (x @ mats[e]) for e in range(3)))
@@ -396,9 +405,10 @@ def test_patchify_then_project_equals_a_conv2d_with_kernel_equal_to_stride(A, de
     torch.testing.assert_close(out.cpu(), expected + pos)
 
 
-def test_vit_embed_prepends_the_class_token_before_adding_positions(A):
+def test_vit_embed_prepends_the_class_token_before_adding_positions(A, device):
     g = torch.Generator().manual_seed(14)
-    images, weight, cls, pos = randn(1, 1, 4, 4, g=g), randn(4, 3, g=g), randn(3, g=g), randn(5, 3, g=g)
+    images, weight, cls, pos = (randn(1, 1, 4, 4, g=g, device=device), randn(4, 3, g=g, device=device),
+                                randn(3, g=g, device=device), randn(5, 3, g=g, device=device))
     out = A.vit_embed(images, 2, weight, None, pos, cls)
     assert out.shape == (1, 5, 3)
     torch.testing.assert_close(out[0, 0], cls + pos[0])
@@ -408,3 +418,30 @@ def test_vit_embed_prepends_the_class_token_before_adding_positions(A):
 def test_patchify_names_an_image_size_that_does_not_divide(A):
     with pytest.raises(ValueError, match=re.escape("images: expected H and W divisible by patch=4, got shape (1, 3, 8, 10)")):
         A.patchify(torch.zeros(1, 3, 8, 10), 4)
+
+
+# ---------------------------------------------------------------- slow sweeps (pytest -m slow)
+
+
+@pytest.mark.slow
+@given(seed=st.integers(0, 2**16), B=st.integers(1, 3), T=st.integers(1, 6), S=st.integers(1, 6),
+       h=st.sampled_from([1, 2, 4]), d=st.integers(1, 4), bias=st.booleans(), masked=st.booleans())
+@settings(max_examples=150, suppress_health_check=FIXTURE_OK)
+def test_multi_head_attention_matches_nn_multiheadattention_over_random_shapes(A, device, seed, B, T, S, h, d,
+                                                                               bias, masked):
+    g = torch.Generator().manual_seed(seed)
+    D = h * d
+    x_q, x_kv = randn(B, T, D, g=g), randn(B, S, D, g=g)
+    W = [randn(D, D, g=g) for _ in range(4)]
+    biases = [randn(D, g=g) for _ in range(4)] if bias else None
+    mask = None
+    if masked:
+        mask = torch.rand(B, T, S, generator=g) < 0.5
+        mask[..., 0] = True
+    mha = mha_oracle(D, h, *W, biases)
+    torch_mask = None if mask is None else (~mask).repeat_interleave(h, dim=0)
+    expected, _ = mha(x_q, x_kv, x_kv, attn_mask=torch_mask, need_weights=False)
+    dev = lambda t: None if t is None else t.to(device)  # noqa: E731
+    out = A.multi_head_attention(dev(x_q), dev(x_kv), *(dev(w) for w in W), h, dev(mask), False,
+                                 *(dev(t) for t in (biases or [None] * 4)))
+    torch.testing.assert_close(out.cpu(), expected.detach())

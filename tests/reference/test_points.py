@@ -9,8 +9,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+
+# the device fixture is fixed for a whole test, so reusing it across examples is safe
+FIXTURE_OK = [HealthCheck.function_scoped_fixture]
 
 
 @pytest.fixture(scope="module")
@@ -73,12 +77,13 @@ def test_fps_never_repeats_an_index_even_with_duplicate_points(P, device):
 
 
 @given(n=st.integers(1, 30), seed=st.integers(0, 2**16), data=st.data())
-@settings(max_examples=40)
-def test_fps_indices_are_distinct_and_start_with_start(P, n, seed, data):
+@settings(max_examples=40, suppress_health_check=FIXTURE_OK)
+def test_fps_indices_are_distinct_and_start_with_start(P, device, n, seed, data):
     k = data.draw(st.integers(1, n))
     start = data.draw(st.integers(0, n - 1))
-    pts = torch.randn(2, n, 3, generator=torch.Generator().manual_seed(seed))
+    pts = torch.randn(2, n, 3, generator=torch.Generator().manual_seed(seed)).to(device)
     idx = P.farthest_point_sample(pts, k, start)
+    assert idx.device.type == device
     assert (idx[:, 0] == start).all()
     for row in idx.tolist():
         assert len(set(row)) == k and all(0 <= i < n for i in row)
@@ -115,10 +120,10 @@ def test_ball_query_is_strict_at_the_radius_and_pads_with_the_first_neighbour(P,
 
 
 @given(seed=st.integers(0, 2**16), r=st.floats(0.05, 1.5), k=st.integers(1, 8))
-@settings(max_examples=40)
-def test_every_ball_query_neighbour_lies_inside_the_radius(P, seed, r, k):
+@settings(max_examples=40, suppress_health_check=FIXTURE_OK)
+def test_every_ball_query_neighbour_lies_inside_the_radius(P, device, seed, r, k):
     g = torch.Generator().manual_seed(seed)
-    pts, centers = torch.rand(1, 30, 3, generator=g), torch.rand(1, 6, 3, generator=g)
+    pts, centers = torch.rand(1, 30, 3, generator=g).to(device), torch.rand(1, 6, 3, generator=g).to(device)
     idx = P.ball_query(pts, centers, r, k)
     for m in range(6):
         row = idx[0, m]
@@ -291,3 +296,48 @@ def test_sparse_conv3d_rejects_bad_arguments_by_name(P, kwargs, message):
     args.update(kwargs)
     with pytest.raises(ValueError, match=re.escape(message)):
         P.sparse_conv3d(**args)
+
+
+# ---------------------------------------------------------------- slow sweeps (pytest -m slow)
+
+
+@pytest.mark.slow
+@given(seed=st.integers(0, 2**16), K=st.sampled_from([1, 3, 5]), stride=st.integers(1, 3),
+       submanifold=st.booleans(), n=st.integers(1, 40), dtype=st.sampled_from([torch.float32, torch.float64]))
+@settings(max_examples=200, suppress_health_check=FIXTURE_OK)
+def test_sparse_conv3d_equals_dense_conv3d_over_random_layers(P, device, seed, K, stride, submanifold, n, dtype):
+    if submanifold:
+        stride = 1
+    g = torch.Generator().manual_seed(seed)
+    G, r = 9, K // 2
+    inner = G - 2 * r
+    flat = torch.randperm(inner ** 3, generator=g)[:n]
+    coords = torch.stack([flat // inner ** 2, flat // inner % inner, flat % inner], 1) + r
+    feats = torch.randn(len(flat), 2, generator=g, dtype=dtype)
+    weight = torch.randn(K, K, K, 2, 3, generator=g, dtype=dtype)
+    oc, of = P.sparse_conv3d(coords.to(device), feats.to(device), weight.to(device), None, submanifold, stride)
+    assert of.dtype == dtype
+    dense = dense_oracle(coords, feats.double(), weight.double(), None, stride, G)
+    oc = oc.cpu()
+    if not submanifold:
+        assert [tuple(c) for c in oc.tolist()] == active_outputs_loop(coords, K, stride, dense.shape[1])
+    expected = dense[:, oc[:, 0], oc[:, 1], oc[:, 2]].T
+    torch.testing.assert_close(of.cpu().double(), expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.slow
+@given(seed=st.integers(0, 2**16), n=st.integers(1, 60), r=st.floats(0.05, 1.0), k=st.integers(1, 10),
+       dtype=st.sampled_from([torch.float32, torch.float64]))
+@settings(max_examples=200, suppress_health_check=FIXTURE_OK)
+def test_fps_and_ball_query_match_the_slow_loops_over_random_clouds(P, device, seed, n, r, k, dtype):
+    g = torch.Generator().manual_seed(seed)
+    pts = torch.rand(1, n, 3, generator=g, dtype=dtype)
+    m = min(k, n)
+    idx = P.farthest_point_sample(pts.to(device), m, start=n - 1)
+    if dtype == torch.float64:  # float32 distances may round a near-tie the other way
+        assert idx[0].tolist() == fps_loop(pts[0].numpy(), m, n - 1)
+    assert len(set(idx[0].tolist())) == m and idx[0, 0] == n - 1
+    centers = torch.rand(1, 4, 3, generator=g, dtype=torch.float64)
+    got = P.ball_query(pts.double().to(device), centers.to(device), r, k)
+    for j in range(4):
+        assert got[0, j].tolist() == ball_query_loop(pts[0].double().numpy(), centers[0, j].numpy(), r, k)

@@ -10,10 +10,13 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 f64 = torch.float64
+
+# the device fixture is fixed for a whole test, so reusing it across examples is safe
+FIXTURE_OK = [HealthCheck.function_scoped_fixture]
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +102,8 @@ def test_lstm_step_disagrees_with_torch_when_the_gates_are_not_reordered(S):
 
 
 @given(seed=st.integers(0, 2**16))
-@settings(max_examples=30)
-def test_lstm_with_forget_gate_one_and_input_gate_zero_keeps_the_cell(S, seed):
+@settings(max_examples=30, suppress_health_check=FIXTURE_OK)
+def test_lstm_with_forget_gate_one_and_input_gate_zero_keeps_the_cell(S, device, seed):
     g = torch.Generator().manual_seed(seed)
     B, D, H = 2, 3, 4
     x, h, c = randn(B, D, g=g), randn(B, H, g=g), randn(B, H, g=g)
@@ -110,8 +113,9 @@ def test_lstm_with_forget_gate_one_and_input_gate_zero_keeps_the_cell(S, seed):
     W_hh[:, : 2 * H] = 0
     b = randn(4 * H, g=g)
     b[:H], b[H: 2 * H] = -1e4, 1e4  # ... so i = σ(-∞) = 0 and f = σ(+∞) = 1
-    _, c1 = S.lstm_step(x, h, c, W_xh, W_hh, b)
-    torch.testing.assert_close(c1, c)
+    _, c1 = S.lstm_step(*(t.to(device) for t in (x, h, c, W_xh, W_hh, b)))
+    assert c1.device.type == device
+    torch.testing.assert_close(c1.cpu(), c)
 
 
 @pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
@@ -135,11 +139,12 @@ def test_gru_step_matches_nn_grucell(S, device, bias):
     torch.testing.assert_close(out.cpu(), expected)
 
 
-def test_gru_paper_variant_applies_the_reset_before_the_matmul(S):
+def test_gru_paper_variant_applies_the_reset_before_the_matmul(S, device):
     g = torch.Generator().manual_seed(5)
     B, D, H = 2, 3, 4
-    x, h = randn(B, D, g=g), randn(B, H, g=g)
-    W_xh, W_hh, b_hh = randn(D, 3 * H, g=g), randn(H, 3 * H, g=g), randn(3 * H, g=g)
+    x, h = randn(B, D, g=g, device=device), randn(B, H, g=g, device=device)
+    W_xh, W_hh, b_hh = (randn(D, 3 * H, g=g, device=device), randn(H, 3 * H, g=g, device=device),
+                        randn(3 * H, g=g, device=device))
     Wr, Wz, Wn = W_hh.chunk(3, dim=1)
     xr, xz, xn = (x @ W_xh).chunk(3, dim=1)
     br, bz, bn = b_hh.chunk(3)
@@ -168,10 +173,11 @@ def test_cells_name_the_argument_with_the_wrong_shape(S, call, message):
 # ---------------------------------------------------------------- BPTT
 
 
-def char_rnn_problem(g, B=2, T=7, D=3, H=4, V=5):
-    return dict(x=randn(B, T, D, g=g), targets=torch.randint(0, V, (B, T), generator=g), h0=randn(B, H, g=g),
-                W_xh=randn(D, H, g=g) * 0.7, W_hh=randn(H, H, g=g) * 0.7, W_hy=randn(H, V, g=g),
-                b=randn(H, g=g), b_y=randn(V, g=g))
+def char_rnn_problem(g, B=2, T=7, D=3, H=4, V=5, device="cpu"):
+    p = dict(x=randn(B, T, D, g=g), targets=torch.randint(0, V, (B, T), generator=g), h0=randn(B, H, g=g),
+             W_xh=randn(D, H, g=g) * 0.7, W_hh=randn(H, H, g=g) * 0.7, W_hy=randn(H, V, g=g),
+             b=randn(H, g=g), b_y=randn(V, g=g))
+    return {k: v.to(device) for k, v in p.items()}
 
 
 def full_bptt(p):
@@ -198,8 +204,8 @@ def test_truncated_bptt_with_a_window_of_the_whole_sequence_is_full_bptt(S, devi
         torch.testing.assert_close(grads[k].cpu(), grads_exp[k])
 
 
-def test_truncated_bptt_sums_the_gradients_of_detached_windows(S):
-    p = char_rnn_problem(torch.Generator().manual_seed(7))
+def test_truncated_bptt_sums_the_gradients_of_detached_windows(S, device):
+    p = char_rnn_problem(torch.Generator().manual_seed(7), device=device)
     chunk = 3
     # oracle: each window separately, its start state a constant
     total = {k: torch.zeros_like(p[k]) for k in ("W_xh", "W_hh", "W_hy", "b", "b_y")}
@@ -228,10 +234,10 @@ def test_truncated_bptt_sums_the_gradients_of_detached_windows(S):
 
 
 @given(seed=st.integers(0, 2**16), max_norm=st.floats(0.01, 20))
-@settings(max_examples=30)
-def test_clip_grad_norm_matches_torch_clip_grad_norm_(S, seed, max_norm):
+@settings(max_examples=30, suppress_health_check=FIXTURE_OK)
+def test_clip_grad_norm_matches_torch_clip_grad_norm_(S, device, seed, max_norm):
     g = torch.Generator().manual_seed(seed)
-    grads = [randn(3, 4, g=g), randn(5, g=g) * 3, randn(2, 2, 2, g=g)]
+    grads = [randn(3, 4, g=g, device=device), randn(5, g=g, device=device) * 3, randn(2, 2, 2, g=g, device=device)]
     params = [nn.Parameter(torch.zeros_like(t)) for t in grads]
     for p_, gr in zip(params, grads):
         p_.grad = gr.clone()
@@ -328,17 +334,17 @@ def test_greedy_and_beam_search_differ_on_a_small_table_as_the_lecture_says(S, d
     assert scores[0].tolist() == pytest.approx([math.log(0.36), math.log(0.2)])
 
 
-def test_beam_search_with_width_one_is_greedy(S):
-    start = torch.tensor([[9], [9]])
+def test_beam_search_with_width_one_is_greedy(S, device):
+    start = torch.tensor([[9], [9]], device=device)
     beams, scores = S.beam_search(table_step, start, 1, 2)
     seq, logp = S.greedy_decode(table_step, start, 2)
     assert beams[:, 0].tolist() == seq.tolist()
     torch.testing.assert_close(scores[:, 0], logp)
 
 
-def test_beam_search_with_width_v_to_the_t_is_exhaustive_search(S):
+def test_beam_search_with_width_v_to_the_t_is_exhaustive_search(S, device):
     ranked = exhaustive(table_step, 3, 2)
-    beams, scores = S.beam_search(table_step, torch.tensor([[9]]), 9, 2)
+    beams, scores = S.beam_search(table_step, torch.tensor([[9]], device=device), 9, 2)
     assert [tuple(b[1:]) for b in beams[0].tolist()][0] == ranked[0][0]
     assert scores[0].tolist() == pytest.approx([s for _, s in ranked])
 
@@ -350,41 +356,44 @@ def random_table_step(V, seed):
         for seq in tokens.tolist():
             g = torch.Generator().manual_seed(hash((seed, *seq)) % 2**31)
             rows.append(torch.randn(V, generator=g, dtype=f64) * 2)
-        return torch.stack(rows)
+        return torch.stack(rows).to(tokens.device)
     return step
 
 
 @given(seed=st.integers(0, 2**16), V=st.integers(2, 3), T=st.integers(1, 3))
-@settings(max_examples=15)
-def test_beam_search_finds_the_best_sequence_when_the_beam_holds_them_all(S, seed, V, T):
+@settings(max_examples=15, suppress_health_check=FIXTURE_OK)
+def test_beam_search_finds_the_best_sequence_when_the_beam_holds_them_all(S, device, seed, V, T):
     step = random_table_step(V, seed)
     ranked = exhaustive(step, V, T)
-    beams, scores = S.beam_search(step, torch.tensor([[9]]), V ** T, T)
+    beams, scores = S.beam_search(step, torch.tensor([[9]], device=device), V ** T, T)
+    assert beams.device.type == scores.device.type == device
     assert scores[0].tolist() == pytest.approx([s for _, s in ranked])
     # never worse than greedy, at any width
-    _, greedy_logp = S.greedy_decode(step, torch.tensor([[9]]), T)
-    assert S.beam_search(step, torch.tensor([[9]]), 2, T)[1][0, 0] >= greedy_logp[0] - 1e-12
+    start = torch.tensor([[9]], device=device)
+    _, greedy_logp = S.greedy_decode(step, start, T)
+    assert S.beam_search(step, start, 2, T)[1][0, 0] >= greedy_logp[0] - 1e-12
 
 
-def test_beam_search_keeps_finished_beams_and_pads_them_with_eos(S):
+def test_beam_search_keeps_finished_beams_and_pads_them_with_eos(S, device):
     # token 0 is eos. A = "eos" has P = 0.55 (1 token); B = "x eos" has P = 0.45 · 0.9 = 0.405 (2 tokens)
     def step(tokens):
         rows = [[0.55, 0.45] if len(seq) == 1 else [0.9, 0.1] for seq in tokens.tolist()]
-        return torch.log(torch.tensor(rows, dtype=f64))
-    beams, scores = S.beam_search(step, torch.tensor([[9]]), 2, 3, eos=0)
+        return torch.log(torch.tensor(rows, dtype=f64, device=tokens.device))
+    beams, scores = S.beam_search(step, torch.tensor([[9]], device=device), 2, 3, eos=0)
     assert beams[0].tolist() == [[9, 0, 0, 0], [9, 1, 0, 0]]
     assert scores[0].tolist() == pytest.approx([math.log(0.55), math.log(0.405)])
     # length normalisation with α = 1 ranks by log-probability per token: B (-0.45) beats A (-0.60)
-    beams, scores = S.beam_search(step, torch.tensor([[9]]), 2, 3, length_penalty=1.0, eos=0)
+    beams, scores = S.beam_search(step, torch.tensor([[9]], device=device), 2, 3, length_penalty=1.0, eos=0)
     assert beams[0].tolist() == [[9, 1, 0, 0], [9, 0, 0, 0]]
     assert scores[0].tolist() == pytest.approx([math.log(0.405), math.log(0.55)])
 
 
-def test_greedy_decode_pads_after_eos_at_no_cost(S):
+def test_greedy_decode_pads_after_eos_at_no_cost(S, device):
     def step(tokens):
-        return torch.log(torch.tensor([[0.2, 0.8]] * tokens.shape[0], dtype=f64) if tokens.shape[1] > 1
-                         else torch.tensor([[0.7, 0.3]] * tokens.shape[0], dtype=f64))
-    seq, logp = S.greedy_decode(step, torch.tensor([[9]]), 3, eos=0)
+        probs = [[0.2, 0.8]] if tokens.shape[1] > 1 else [[0.7, 0.3]]
+        return torch.log(torch.tensor(probs * tokens.shape[0], dtype=f64, device=tokens.device))
+    seq, logp = S.greedy_decode(step, torch.tensor([[9]], device=device), 3, eos=0)
+    assert seq.device.type == logp.device.type == device
     assert seq.tolist() == [[9, 0, 0, 0]] and logp.item() == pytest.approx(math.log(0.7))
 
 
@@ -393,3 +402,38 @@ def test_decoders_name_a_bad_start(S):
         S.greedy_decode(table_step, torch.tensor([9]), 2)
     with pytest.raises(ValueError, match="beam_width: expected an int >= 1, got 0"):
         S.beam_search(table_step, torch.tensor([[9]]), 0, 2)
+
+
+# ---------------------------------------------------------------- slow sweeps (pytest -m slow)
+
+
+@pytest.mark.slow
+@given(seed=st.integers(0, 2**16), V=st.integers(2, 4), T=st.integers(1, 4), width=st.integers(1, 6))
+@settings(max_examples=100, suppress_health_check=FIXTURE_OK)
+def test_beam_search_returns_the_top_sequences_of_its_own_search_and_never_beats_exhaustive(S, device, seed, V, T,
+                                                                                          width):
+    step = random_table_step(V, seed)
+    ranked = exhaustive(step, V, T)
+    beams, scores = S.beam_search(step, torch.tensor([[9]], device=device), width, T)
+    finite = scores[0][scores[0] > float("-inf")]
+    assert len(finite) == min(width, V ** T)
+    assert (finite[:-1] >= finite[1:]).all()  # best first
+    assert finite[0] <= ranked[0][1] + 1e-12  # the global optimum bounds any beam
+    exact = dict(ranked)
+    for seq, sc in zip(beams[0].tolist(), scores[0].tolist()):
+        if sc > float("-inf"):
+            assert sc == pytest.approx(exact[tuple(seq[1:])])
+
+
+@pytest.mark.slow
+@given(seed=st.integers(0, 2**16), T=st.integers(1, 12), chunk=st.integers(1, 12))
+@settings(max_examples=100, suppress_health_check=FIXTURE_OK)
+def test_truncated_bptt_keeps_the_loss_and_output_gradient_for_every_window(S, device, seed, T, chunk):
+    p = char_rnn_problem(torch.Generator().manual_seed(seed), T=T, device=device)
+    loss_full, grads_full = full_bptt(p)
+    loss, grads = S.truncated_bptt_grads(p["x"], p["targets"], p["h0"], p["W_xh"], p["W_hh"], p["W_hy"], chunk,
+                                         b=p["b"], b_y=p["b_y"])
+    torch.testing.assert_close(loss, loss_full)
+    torch.testing.assert_close(grads["W_hy"], grads_full["W_hy"])
+    if chunk >= T:
+        torch.testing.assert_close(grads["W_hh"], grads_full["W_hh"])
