@@ -1,0 +1,125 @@
+"""The registry: seeding, options, redraws, exact display, mistake filtering."""
+
+from __future__ import annotations
+
+import pytest
+import sympy
+
+from cvquiz.answers import DEFAULT_TOLERANCE
+from cvquiz.errors import ProblemError
+from cvquiz.problems import registry as reg
+from cvquiz.problems.registry import (
+    PUBLIC_SECRET, Draft, Redraw, Rng, derive_seed, distinct_mistakes, get, make, option, parse_seed, problem,
+    registry, show,
+)
+from cvquiz.text import Text
+
+
+def test_a_derived_seed_depends_on_secret_student_question_and_attempt_and_is_hex():
+    base = derive_seed(PUBLIC_SECRET, "s1", "q", 0)
+    assert base == derive_seed(PUBLIC_SECRET, "s1", "q", 0)
+    assert all(c in "0123456789abcdef" for c in base) and len(base) == 16
+    others = {derive_seed(b"other", "s1", "q", 0), derive_seed(PUBLIC_SECRET, "s2", "q", 0),
+              derive_seed(PUBLIC_SECRET, "s1", "q2", 0), derive_seed(PUBLIC_SECRET, "s1", "q", 1)}
+    assert base not in others and len(others) == 4
+
+
+def test_make_derives_the_seed_from_student_and_attempt_unless_a_seed_is_given():
+    v = make("iou", student="s1", attempt=2)
+    assert v.seed == derive_seed(PUBLIC_SECRET, "s1", "iou", 2)
+    assert make("iou", "0x1F").seed == "1f" == make("iou", 31).seed
+
+
+@pytest.mark.parametrize("bad", ["xyz", "", "-1", "1" * 65, -3], ids=repr)
+def test_a_bad_seed_is_a_problem_error_naming_the_option(bad):
+    with pytest.raises(ProblemError, match="--seed"):
+        parse_seed(bad)
+
+
+def test_an_unknown_kind_suggests_the_closest_one():
+    with pytest.raises(ProblemError, match="did you mean 'ap11'"):
+        get("ap_11")
+    with pytest.raises(ProblemError, match="cvquiz generate --list"):
+        get("zzzzzz")
+
+
+def test_options_are_checked_by_name_and_by_value():
+    with pytest.raises(ProblemError, match="unknown option 'colour'"):
+        make("iou", "1", colour="red")
+    with pytest.raises(ProblemError, match="problem 'fid': option 'covariance'"):
+        make("fid", "1", covariance="banded")
+    assert option(Rng("1"), "k", "3", (2, 3)) == 3  # a typed number for an int option
+
+
+def test_registry_holds_at_least_25_kinds_with_bilingual_titles_and_known_topics():
+    generators = registry()
+    assert len(generators) >= 25
+    for g in generators.values():
+        assert g.topic in ("points", "sequence", "attention", "detection", "generative")
+        assert g.title.en and g.title.zh and g.version >= 1 and g.concepts
+
+
+@pytest.fixture
+def temporary_kind():
+    names = []
+
+    def register(name, fn):
+        problem(name, topic="detection", concepts=("detection.nms",), version=1, title=Text("t", "t"))(fn)
+        names.append(name)
+
+    yield register
+    for name in names:
+        reg._REGISTRY.pop(name, None)
+
+
+def test_a_redraw_draws_again_from_the_same_stream_so_the_seed_still_fixes_the_result(temporary_kind):
+    def odd_only(rng):
+        n = rng.integer(0, 1000)
+        if n % 2 == 0:
+            raise Redraw
+        return Draft(params={"n": n}, prompt=Text("p", "p"), answer=sympy.Integer(n), answer_kind="number",
+                     solution=Text("s", "s"), hint=Text("h", "h"))
+
+    temporary_kind("test_odd_only", odd_only)
+    values = [make("test_odd_only", format(i, "x")).params["n"] for i in range(20)]
+    assert all(n % 2 for n in values)
+    assert values == [make("test_odd_only", format(i, "x")).params["n"] for i in range(20)]
+
+
+def test_a_generator_that_always_redraws_is_a_clear_error(temporary_kind):
+    def never(rng):
+        raise Redraw
+
+    temporary_kind("test_never", never)
+    with pytest.raises(ProblemError, match="no valid variant after"):
+        make("test_never", "1")
+
+
+def test_registering_a_kind_twice_is_refused():
+    with pytest.raises(ValueError, match="registered twice"):
+        problem("iou", topic="detection", concepts=(), version=1, title=Text("x", "x"))(lambda rng: None)
+
+
+@pytest.mark.parametrize("value,text", [
+    (sympy.Rational(7, 20), "0.35"), (sympy.Rational(-1, 8), "-0.125"), (sympy.Integer(3), "3"),
+    (sympy.Rational(3, 7), "3/7"), (sympy.sqrt(2) / 2, "sqrt(2)/2"), (sympy.E, "exp(1)"),
+    (sympy.Rational(1, 1000), "0.001"),
+], ids=["decimal", "negative", "integer", "fraction", "surd", "e", "small"])
+def test_show_writes_exact_numbers_as_a_person_does(value, text):
+    assert show(value) == text
+
+
+def test_distinct_mistakes_drop_values_equal_or_close_to_the_answer_or_to_each_other():
+    fb = Text("f", "f")
+    answer = sympy.Rational(1, 2)
+    kept = distinct_mistakes(answer, DEFAULT_TOLERANCE, [
+        (sympy.Rational(1, 2), fb),            # the answer itself
+        (sympy.Rational(501, 1000), fb),        # within 2 % of it
+        (sympy.Rational(3, 4), fb),             # kept
+        (sympy.Rational(751, 1000), fb),        # within 2 % of an earlier mistake
+        (sympy.log(-1), fb),                    # not a real number
+        (None, fb),                             # not applicable here
+        (sympy.Rational(1, 4), fb),             # kept
+    ])
+    assert [m.answer for m in kept] == [sympy.Rational(3, 4), sympy.Rational(1, 4)]
+    assert [m.answer for m in distinct_mistakes([0, 2], None, [([2, 0], fb), ([0, 2], fb)])] == [[2, 0]]
