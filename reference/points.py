@@ -32,17 +32,18 @@ def _shape(t: Tensor) -> str:
     return "(" + ", ".join(str(s) for s in t.shape) + ")"
 
 
-def _require_tensor(x: object, name: str) -> None:
+def _require_tensor(x: object, name: str) -> Tensor:
     if not isinstance(x, Tensor):
         raise ValueError(f"{name}: expected a torch.Tensor, got {type(x).__name__}")
+    return x
 
 
 def _require_points(points: object, name: str = "points") -> None:
-    _require_tensor(points, name)
-    if points.dim() != 3 or points.shape[-1] < 1:  # type: ignore[union-attr]
-        raise ValueError(f"{name}: expected Tensor[B, N, 3], got shape {_shape(points)}")  # type: ignore[arg-type]
-    if not points.is_floating_point():  # type: ignore[union-attr]
-        raise ValueError(f"{name}: expected a floating-point tensor, got dtype {points.dtype}")  # type: ignore[union-attr]
+    points = _require_tensor(points, name)
+    if points.dim() != 3 or points.shape[-1] < 1:
+        raise ValueError(f"{name}: expected Tensor[B, N, 3], got shape {_shape(points)}")
+    if not points.is_floating_point():
+        raise ValueError(f"{name}: expected a floating-point tensor, got dtype {points.dtype}")
 
 
 def _gather_rows(x: Tensor, idx: Tensor) -> Tensor:
@@ -280,13 +281,15 @@ def voxelize(
     _require_tensor(points, "points")
     _require_tensor(features, "features")
     if points.dim() not in (2, 3) or points.shape[-1] != 3 or not points.is_floating_point():
-        raise ValueError(f"points: expected a float Tensor[N, 3] or Tensor[B, N, 3], got shape {_shape(points)} {points.dtype}")
+        raise ValueError("points: expected a float Tensor[N, 3] or Tensor[B, N, 3], "
+                         f"got shape {_shape(points)} {points.dtype}")
     if features.dim() != points.dim() or features.shape[:-1] != points.shape[:-1]:
         want = "Tensor[N, C]" if points.dim() == 2 else "Tensor[B, N, C]"
         raise ValueError(f"features: expected {want} matching points {_shape(points)}, got shape {_shape(features)}")
     sizes = _voxel_size3(voxel_size)
     if isinstance(point_range, Tensor) or not isinstance(point_range, Sequence) or len(point_range) != 6:
-        raise ValueError(f"point_range: expected 6 numbers (x_min, y_min, z_min, x_max, y_max, z_max), got {point_range!r}")
+        raise ValueError("point_range: expected 6 numbers (x_min, y_min, z_min, x_max, y_max, z_max), "
+                         f"got {point_range!r}")
     lo = [float(v) for v in point_range[:3]]
     hi = [float(v) for v in point_range[3:]]
     if not all(h > l for l, h in zip(lo, hi)):
@@ -376,7 +379,8 @@ def sparse_conv3d(
     _require_tensor(features, "features")
     _require_tensor(weight, "weight")
     if coords.dim() != 2 or coords.shape[1] not in (3, 4) or coords.dtype != torch.long:
-        raise ValueError(f"coords: expected Tensor[M, 3] or Tensor[M, 4] int64, got shape {_shape(coords)} {coords.dtype}")
+        raise ValueError("coords: expected Tensor[M, 3] or Tensor[M, 4] int64, "
+                         f"got shape {_shape(coords)} {coords.dtype}")
     M = coords.shape[0]
     if features.dim() != 2 or features.shape[0] != M:
         raise ValueError(f"features: expected Tensor[M={M}, C_in], got shape {_shape(features)}")

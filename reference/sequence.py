@@ -339,7 +339,7 @@ def embed(tokens: Tensor, weight: Tensor) -> Tensor:
     Concepts: sequence.embedding
     """
     _check(weight, "weight", (None, None), "Tensor[V, D]")
-    if not isinstance(tokens, Tensor) or tokens.dtype not in (torch.long, torch.int32, torch.int16, torch.uint8, torch.int8):
+    if not isinstance(tokens, Tensor) or tokens.is_floating_point() or tokens.is_complex() or tokens.dtype == torch.bool:
         got = tokens.dtype if isinstance(tokens, Tensor) else type(tokens).__name__
         raise ValueError(f"tokens: expected an integer tensor of ids in [0, V), got {got}")
     V = weight.shape[0]

@@ -47,7 +47,8 @@ def test_additive_attention_matches_the_bahdanau_formula_written_out(A, device):
 def test_additive_attention_gives_masked_positions_zero_weight(A, device):
     g = torch.Generator().manual_seed(1)
     mask = torch.tensor([[True, False, True], [False, False, False]], device=device)
-    args = (randn(2, 2, g=g), randn(2, 3, 2, g=g), randn(2, 3, 4, g=g), randn(2, 5, g=g), randn(2, 5, g=g), randn(5, g=g))
+    args = (randn(2, 2, g=g), randn(2, 3, 2, g=g), randn(2, 3, 4, g=g),
+            randn(2, 5, g=g), randn(2, 5, g=g), randn(5, g=g))
     ctx, alpha = A.additive_attention(*(t.to(device) for t in args), mask)
     assert alpha[0, 1] == 0 and alpha[0].sum().item() == pytest.approx(1)
     assert (alpha[1] == 0).all() and (ctx[1] == 0).all()
@@ -416,7 +417,8 @@ def test_vit_embed_prepends_the_class_token_before_adding_positions(A, device):
 
 
 def test_patchify_names_an_image_size_that_does_not_divide(A):
-    with pytest.raises(ValueError, match=re.escape("images: expected H and W divisible by patch=4, got shape (1, 3, 8, 10)")):
+    message = "images: expected H and W divisible by patch=4, got shape (1, 3, 8, 10)"
+    with pytest.raises(ValueError, match=re.escape(message)):
         A.patchify(torch.zeros(1, 3, 8, 10), 4)
 
 
