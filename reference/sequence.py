@@ -500,6 +500,8 @@ def beam_search(
     for _ in range(max_len):
         logp = _step_log_probs(step_fn, beams)  # (B·k, V)
         V = logp.shape[1]
+        if eos is not None and eos >= V:
+            raise ValueError(f"eos: expected a token id in [0, V={V}), got {eos}")
         if score is None:
             # all k beams start equal: only the first may expand, or duplicates would fill the beam
             score = logp.new_full((B, k), float("-inf"))
