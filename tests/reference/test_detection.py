@@ -423,6 +423,16 @@ def test_voc_matching_needs_iou_above_the_threshold_and_coco_at_least_it(D, devi
     assert D.match_detections(det, s, gt, 0.5, "coco").tolist() == [True]
 
 
+def test_coco_matching_gives_an_iou_tie_to_the_last_gt_like_pycocotools(D, device):
+    gt = torch.tensor([[0.0, 0.0, 2.0, 2.0], [1.0, 0.0, 3.0, 2.0]], device=device)
+    det = torch.tensor([[0.5, 0.0, 2.5, 2.0], [0.0, 0.0, 2.0, 2.0]], device=device)  # IoU 3/5 with both; 1 and 1/3
+    scores = torch.tensor([0.9, 0.8], device=device)
+    # COCO: the first detection takes the last GT, leaving the first GT to the second detection.
+    assert D.match_detections(det, scores, gt, 0.5, "coco").tolist() == [True, True]
+    # VOC: the first detection's best GT is the first; the second's best is then taken.
+    assert D.match_detections(det, scores, gt, 0.5, "voc").tolist() == [True, False]
+
+
 def test_matching_visits_detections_by_score_and_returns_input_order(D, device):
     gt = torch.tensor([[0.0, 0.0, 4.0, 4.0]], device=device)
     det = torch.tensor([[0.0, 0.0, 4.0, 3.9], [0.0, 0.0, 4.0, 4.0]], device=device)
