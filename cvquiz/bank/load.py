@@ -107,11 +107,19 @@ def load_course_bank(course: Course, *, strict: bool = True) -> Bank:
     still raises.
     """
     syllabus = load_syllabus(course.syllabus_path)
-    files = bank_files(course)
-    questions, problems = _load(files, syllabus, course.assignments_dir)
+    files = [shown_path(p) for p in bank_files(course)]
+    questions, problems = _load(files, syllabus, shown_path(course.assignments_dir))
     if problems and strict:
         raise BankError(problems)
     return Bank(syllabus, {q.id: q for q in questions}, tuple(files), tuple(problems))
+
+
+def shown_path(path: Path) -> Path:
+    """``path`` relative to the working directory when it lies below it (for messages)."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd())
+    except (ValueError, OSError):
+        return Path(path)
 
 
 def load_bank_file(path: Path, syllabus: Syllabus, *, assignments_dir: Path | None = None) -> list[S.Question]:
@@ -530,7 +538,7 @@ class _FileReader:
     def kind_code(self, node: YMap, where: str, values: dict, raw: dict) -> dict:
         name = values.get("assignment", _BAD)
         if name is not _BAD and not (self.assignments_dir / name).is_dir():
-            shown = Path(self.display).parent / "assignments"
+            shown = self.assignments_dir
             folders = sorted(p.name for p in self.assignments_dir.iterdir() if p.is_dir()) \
                 if self.assignments_dir.is_dir() else []
             self.error(node, "assignment", f"{where}.assignment", f"no folder {name!r} in {shown}/"

@@ -26,16 +26,6 @@ def _console():
     return Console(highlight=False, soft_wrap=False)
 
 
-def _shown(path):
-    """``path`` relative to the working directory when it lies below it."""
-    from pathlib import Path
-
-    try:
-        return Path(path).resolve().relative_to(Path.cwd())
-    except ValueError:
-        return Path(path)
-
-
 @click.group()
 def bank() -> None:
     """Check and inspect question banks.
@@ -62,7 +52,7 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     """
     from pathlib import Path
 
-    from cvquiz.bank.load import bank_files, load_banks
+    from cvquiz.bank.load import bank_files, load_banks, shown_path
     from cvquiz.bank.selftest import self_test
     from cvquiz.bank.syllabus import load_syllabus
     from cvquiz.cli import get_course
@@ -72,7 +62,7 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     problems: list[str] = []
     files: list[Path] = []
     if not paths:
-        files = [_shown(p) for p in bank_files(course)]
+        files = [shown_path(p) for p in bank_files(course)]
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
