@@ -599,23 +599,23 @@ def _by_image(batch: Tensor, B: int) -> list[Tensor]:
 
 
 def _range_max_table(f: Tensor, levels_h: int, levels_w: int) -> Tensor:
-    """Sparse table: ``t[i, j, ..., h, w] = max f[..., h:h + 2**i, w:w + 2**j]`` (cut at the edge)."""
-    rows = [f]
-    for i in range(1, levels_h + 1):
-        prev, s = rows[-1], 1 << (i - 1)
-        nxt = prev.clone()
-        nxt[..., :-s, :] = torch.maximum(prev[..., :-s, :], prev[..., s:, :])
-        rows.append(nxt)
-    table = []
-    for r in rows:
-        cols = [r]
+    """Sparse table of f (C, B, H, W): ``t[:, i, j, :, h, w] = max f[:, :, h:h + 2**i, w:w + 2**j]``
+    (cut at the edge); shape (C, Li + 1, Lj + 1, B, H, W)."""
+    C, B, H, W = f.shape
+    t = f.new_empty(C, levels_h + 1, levels_w + 1, B, H, W)
+    t[:, 0, 0] = f
+    for i in range(levels_h + 1):
+        if i:
+            s = 1 << (i - 1)
+            prev, cur = t[:, i - 1, 0], t[:, i, 0]
+            cur.copy_(prev)
+            torch.maximum(prev[..., :-s, :], prev[..., s:, :], out=cur[..., :-s, :])
         for j in range(1, levels_w + 1):
-            prev, s = cols[-1], 1 << (j - 1)
-            nxt = prev.clone()
-            nxt[..., :-s] = torch.maximum(prev[..., :-s], prev[..., s:])
-            cols.append(nxt)
-        table.append(torch.stack(cols))
-    return torch.stack(table)  # (Li + 1, Lj + 1, ..., H, W)
+            s = 1 << (j - 1)
+            prev, cur = t[:, i, j - 1], t[:, i, j]
+            cur.copy_(prev)
+            torch.maximum(prev[..., :-s], prev[..., s:], out=cur[..., :-s])
+    return t
 
 
 def roi_pool(features: Tensor, rois: Tensor, output_size: int | tuple[int, int],
@@ -681,8 +681,7 @@ def roi_pool(features: Tensor, rois: Tensor, output_size: int | tuple[int, int],
     lvl = li[:, :, None] * (lj_n + 1) + lj[:, None, :]  # (K, PH, PW)
     base = (lvl * B + batch[:, None, None]) * H * W
     flat = base[..., None, None] + rows[:, :, None, :, None] * W + cols[:, None, :, None, :]
-    table = _range_max_table(features, li_n, lj_n)  # (Li+1, Lj+1, B, C, H, W)
-    table = table.permute(3, 0, 1, 2, 4, 5).reshape(C, -1)
+    table = _range_max_table(features.transpose(0, 1), li_n, lj_n).view(C, -1)
     out = table[:, flat.reshape(-1)].reshape(C, K, ph_n, pw_n, 4).amax(-1).permute(1, 0, 2, 3)
     empty = (h1 <= h0)[:, :, None] | (w1 <= w0)[:, None, :]  # (K, PH, PW)
     return torch.where(empty[:, None], torch.zeros_like(out), out).contiguous()
@@ -786,11 +785,16 @@ def roi_align(features: Tensor, rois: Tensor, output_size: int | tuple[int, int]
         i = torch.arange(max(g_max, 1), device=device, dtype=dtype)
         pos = (start[:, axis, None, None] + p[None, :, None] * bin_size[:, None, None]
                + (i[None, None, :] + 0.5) * bin_size[:, None, None] / g[:, None, None])  # (K, P, G)
-        use = (i[None, None, :] < g[:, None, None]) & (pos >= -1.0) & (pos <= length)
-        pos = pos.clamp(0, length - 1)
-        cells = torch.arange(length, device=device, dtype=dtype)
-        hat = (1 - (pos[..., None] - cells).abs()).clamp(min=0)  # (K, P, G, length)
-        return (hat * use[..., None]).sum(2)
+        use = ((i[None, None, :] < g[:, None, None]) & (pos >= -1.0) & (pos <= length)).to(dtype)
+        pos = pos.clamp(0, length - 1)  # samples in [-1, 0) and (L-1, L] take the edge value
+        lo = pos.floor()
+        frac = (pos - lo) * use  # weight of the upper neighbour; unused samples weigh 0
+        lo = lo.long()
+        hi = (lo + 1).clamp(max=length - 1)
+        acc = torch.zeros(K, n_bins, length, dtype=dtype, device=device)
+        acc.scatter_add_(2, lo, use - frac)
+        acc.scatter_add_(2, hi, frac)
+        return acc
 
     ay = weights(1, ph_n, H)  # (K, PH, H)
     ax = weights(0, pw_n, W)  # (K, PW, W)
