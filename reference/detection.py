@@ -15,7 +15,6 @@ Conventions used throughout:
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import torch
