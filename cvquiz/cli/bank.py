@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-KIND_HEADINGS = {"choice": "choice", "multi": "multi", "truefalse": "t/f", "numeric": "num",
-                 "expression": "expr", "shape": "shape", "order": "order", "generated": "gen", "code": "code"}
+#: Three-letter column headings, so that the coverage table fits 80 columns.
+KIND_HEADINGS = {"choice": "cho", "multi": "mul", "truefalse": "t/f", "numeric": "num", "expression": "exp",
+                 "shape": "shp", "order": "ord", "generated": "gen", "code": "cod"}
 LABELS = {
     "answer": ("Answer", "答案"), "hint": ("Hint", "提示"), "explanation": ("Explanation", "解析"),
     "why_not": ("Why not", "为何不选"), "mistake": ("Common mistake", "常见错误"),
@@ -18,6 +19,10 @@ LABELS = {
 def _label(name: str, lang: str) -> str:
     en, zh = LABELS[name]
     return zh if lang == "zh" else en
+
+
+def _colon(lang: str) -> str:
+    return "：" if lang == "zh" else ": "
 
 
 def _console():
@@ -126,22 +131,26 @@ def coverage(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2))
         return
+    from rich import box
     from rich.table import Table
 
-    table = Table(title="questions per concept and kind (gaps first)", title_justify="left")
+    table = Table(title="questions per concept and kind (gaps first)", title_justify="left",
+                  box=box.SIMPLE_HEAD, padding=0, collapse_padding=True, show_edge=False)
     table.add_column("concept", no_wrap=True)
     for heading in KIND_HEADINGS.values():
-        table.add_column(heading, justify="right")
-    table.add_column("all", justify="right")
-    table.add_column("gaps")
+        table.add_column(heading, justify="right", no_wrap=True)
+    table.add_column("all", justify="right", no_wrap=True)
     for r in rows:
         table.add_row(r.concept.id, *[str(r.counts[k] or "") for k in KIND_HEADINGS], str(r.total),
-                      "; ".join(r.gaps) or "-", style="bold red" if r.gaps else None)
+                      style="bold red" if r.gaps else None)
     console = _console()
     console.print(table)
-    gaps = sum(1 for r in rows if r.gaps)
+    console.print(" ".join(f"{h}={k}" for k, h in KIND_HEADINGS.items()), markup=False, style="dim")
+    with_gaps = [r for r in rows if r.gaps]
+    for r in with_gaps:
+        console.print(f"gap: {r.concept.id}: {'; '.join(r.gaps)}", markup=False)
     console.print(f"{len(rows)} concepts, {len(bank_.questions)} questions, "
-                  f"{gaps} concept{'s' * (gaps != 1)} with gaps", markup=False)
+                  f"{len(with_gaps)} concept{'s' * (len(with_gaps) != 1)} with gaps", markup=False)
 
 
 @bank.command()
@@ -176,41 +185,41 @@ def render_question(q, lang: str, seed: str = "0") -> list[str]:
     if isinstance(q, (S.ChoiceQuestion, S.MultiQuestion)):
         out.append("\n".join(f"  {chr(65 + i)}. {c.text.get(lang)}" for i, c in enumerate(q.choices)))
         right = [i for i, c in enumerate(q.choices) if c.correct]
-        answer_lines.append(f"{_label('answer', lang)}: " + "; ".join(
+        answer_lines.append(f"{_label('answer', lang)}{_colon(lang)}" + "; ".join(
             f"{chr(65 + i)}. {q.choices[i].text.get(lang)}" for i in right))
         for i, c in enumerate(q.choices):
             if c.feedback is not None:
                 tag = _label("why_not", lang) + f" {chr(65 + i)}" if not c.correct else chr(65 + i)
-                answer_lines.append(f"  {tag}: {c.feedback.get(lang)}")
+                answer_lines.append(f"  {tag}{_colon(lang)}{c.feedback.get(lang)}")
     elif isinstance(q, S.TrueFalseQuestion):
-        answer_lines.append(f"{_label('answer', lang)}: {_label('true' if q.truth else 'false', lang)}")
-        answer_lines.append(f"  {_label('why_not', lang)} {_label('false' if q.truth else 'true', lang)}: "
-                            f"{q.feedback.get(lang)}")
+        answer_lines.append(f"{_label('answer', lang)}{_colon(lang)}{_label('true' if q.truth else 'false', lang)}")
+        answer_lines.append(f"  {_label('why_not', lang)} {_label('false' if q.truth else 'true', lang)}"
+                            f"{_colon(lang)}{q.feedback.get(lang)}")
     elif isinstance(q, S.GeneratedQuestion):
         answer_lines.extend(_render_variant(q, lang, seed, out))
     elif isinstance(q, S.CodeQuestion):
-        answer_lines.append(f"{_label('assignment', lang)}: assignments/{q.assignment}/")
+        answer_lines.append(f"{_label('assignment', lang)}{_colon(lang)}assignments/{q.assignment}/")
     else:
         from cvquiz.answers.check import format_answer
 
         shown = q.answer_text if isinstance(q, S.ExpressionQuestion) else format_answer(q.answer_kind, q.answer)
-        line = f"{_label('answer', lang)}: {shown}"
+        line = f"{_label('answer', lang)}{_colon(lang)}{shown}"
         if isinstance(q, S.NumericQuestion):
-            line += f"  ({_label('accepted', lang)}: {q.tolerance.describe().get(lang)})"
+            line += f"  ({_label('accepted', lang)}{_colon(lang)}{q.tolerance.describe().get(lang)})"
         if q.answer_kind == "set":
             line += f"  ({_label('set', lang)})"
         answer_lines.append(line)
         if isinstance(q, S.ExpressionQuestion):
-            answer_lines.append(f"  {_label('symbols', lang)}: {', '.join(q.symbols)}")
+            answer_lines.append(f"  {_label('symbols', lang)}{_colon(lang)}{', '.join(q.symbols)}")
         for m in q.mistakes:
             wrong = format_answer(q.answer_kind, m.answer)
-            answer_lines.append(f"  {_label('mistake', lang)} {wrong}: {m.feedback.get(lang)}")
+            answer_lines.append(f"  {_label('mistake', lang)} {wrong}{_colon(lang)}{m.feedback.get(lang)}")
     if q.hint is not None:
-        out.append(f"{_label('hint', lang)}: {q.hint.get(lang)}")
+        out.append(f"{_label('hint', lang)}{_colon(lang)}{q.hint.get(lang)}")
     out.append("─" * 40)
     out.append("\n".join(answer_lines))
     if q.explanation is not None:
-        out.append(f"{_label('explanation', lang)}: {q.explanation.get(lang)}")
+        out.append(f"{_label('explanation', lang)}{_colon(lang)}{q.explanation.get(lang)}")
     return out
 
 
@@ -220,16 +229,16 @@ def _render_variant(q, lang: str, seed: str, out: list[str]) -> list[str]:
 
     v = make(q.generator, seed, question=q.id, **q.options)
     out.append(v.prompt.get(lang))
-    out.append(f"{_label('hint', lang)}: {v.hint.get(lang)}")
+    out.append(f"{_label('hint', lang)}{_colon(lang)}{v.hint.get(lang)}")
     if v.answer_kind == "mapping":
         shown = "; ".join(f"{name} = {format_answer((v.parts_kind or {})[name], part)}"
                           for name, part in v.answer.items())
     else:
         shown = format_answer(v.answer_kind, v.answer)
-    lines = [f"{_label('answer', lang)}: {shown}  ({q.generator}, seed {v.seed})"]
+    lines = [f"{_label('answer', lang)}{_colon(lang)}{shown}  ({q.generator}, seed {v.seed})"]
     if v.tolerance is not None:
-        lines[0] += f"  ({_label('accepted', lang)}: {v.tolerance.describe().get(lang)})"
-    lines.append(f"{_label('solution', lang)}: {v.solution.get(lang)}")
+        lines[0] += f"  ({_label('accepted', lang)}{_colon(lang)}{v.tolerance.describe().get(lang)})"
+    lines.append(f"{_label('solution', lang)}{_colon(lang)}{v.solution.get(lang)}")
     return lines
 
 

@@ -128,9 +128,9 @@ def test_bank_show_renders_a_choice_question_with_its_answer_and_feedback(tiny_c
     out = result.stdout
     assert "IoU 恰为 0.5、阈值 0.5 时 NMS 保留什么？" in out
     assert "  A. 两个框" in out and "  B. 只保留分数高的框" in out
-    assert "答案: A. 两个框" in out
-    assert "为何不选 B: 只有 IoU 严格大于阈值才抑制。" in out
-    assert "解析: IoU 相等不会抑制。" in out
+    assert "答案：A. 两个框" in out
+    assert "为何不选 B：只有 IoU 严格大于阈值才抑制。" in out
+    assert "解析：IoU 相等不会抑制。" in out
     assert out.index("B. 只保留") < out.index("答案")
 
 
