@@ -497,7 +497,8 @@ def average_precision(precision: Tensor, recall: Tensor, method: str = "all") ->
 def mean_average_precision(pred_boxes: Sequence[Tensor], pred_scores: Sequence[Tensor],
                            pred_labels: Sequence[Tensor], gt_boxes: Sequence[Tensor],
                            gt_labels: Sequence[Tensor], style: str = "voc",
-                           method: str | None = None) -> Tensor:
+                           method: str | None = None,
+                           iou_thresholds: Sequence[float] | None = None) -> Tensor:
     """mAP over classes of a dataset, VOC or COCO style.
 
     - ``style="voc"``: IoU > 0.5 with the VOC rule of :func:`match_detections`; AP by ``method``
@@ -519,6 +520,8 @@ def mean_average_precision(pred_boxes: Sequence[Tensor], pred_scores: Sequence[T
         gt_labels (list of Tensor[G_i] int): their classes.
         style (str): ``"voc"`` or ``"coco"``.
         method (str or None): AP method (see :func:`average_precision`); None picks the style's.
+        iou_thresholds (list of float or None): None picks the style's ([0.5] for VOC,
+            0.50:0.05:0.95 for COCO); ``[0.75]`` with ``style="coco"`` gives COCO's AP75.
 
     Returns:
         Tensor: a scalar in the dtype of the boxes; NaN when no class has ground truth.
@@ -553,6 +556,11 @@ def mean_average_precision(pred_boxes: Sequence[Tensor], pred_scores: Sequence[T
         thresholds, rule, max_dets = [0.5], "voc", None
     else:
         thresholds, rule, max_dets = [k / 100 for k in range(50, 100, 5)], "coco", 100
+    if iou_thresholds is not None:
+        if not isinstance(iou_thresholds, (list, tuple)) or not iou_thresholds:
+            raise ValueError(f"iou_thresholds: expected a non-empty list of numbers in [0, 1], "
+                             f"got {iou_thresholds!r}")
+        thresholds = [_check_fraction("iou_thresholds", t) for t in iou_thresholds]
     classes = torch.unique(torch.cat([g.to(device) for g in gt_labels])).tolist()
     aps = []
     for c in classes:  # per class: pool ranked detections over images

@@ -474,7 +474,7 @@ def to_tensors(gts, dets, device):
             [T(g[0]).reshape(-1, 4) for g in gts], [T(g[1], torch.int64) for g in gts])
 
 
-def coco_map(gts, dets, n_cls: int) -> float:
+def coco_map(gts, dets, n_cls: int, stat: int = 0) -> float:
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
 
@@ -500,7 +500,7 @@ def coco_map(gts, dets, n_cls: int) -> float:
         ev.evaluate()
         ev.accumulate()
         ev.summarize()
-    return float(ev.stats[0])
+    return float(ev.stats[stat])
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -510,6 +510,14 @@ def test_coco_map_matches_pycocotools(D, device, seed):
     got = D.mean_average_precision(*to_tensors(gts, dets, device), style="coco")
     assert got.device.type == device
     assert got.item() == pytest.approx(coco_map(gts, dets, 3), abs=1e-9)
+
+
+@pytest.mark.parametrize("threshold, stat", [(0.5, 1), (0.75, 2)], ids=["AP50", "AP75"])
+def test_coco_ap_at_one_iou_threshold_matches_pycocotools(D, device, threshold, stat):
+    rng = np.random.default_rng(200)
+    gts, dets = random_dataset(rng, 10, 3)
+    got = D.mean_average_precision(*to_tensors(gts, dets, device), style="coco", iou_thresholds=[threshold])
+    assert got.item() == pytest.approx(coco_map(gts, dets, 3, stat), abs=1e-9)
 
 
 @pytest.mark.slow
