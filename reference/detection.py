@@ -608,6 +608,21 @@ def _by_image(batch: Tensor, B: int) -> list[Tensor]:
 def _range_max_table(f: Tensor, levels_h: int, levels_w: int) -> Tensor:
     """Sparse table of f (C, B, H, W): ``t[:, i, j, :, h, w] = max f[:, :, h:h + 2**i, w:w + 2**j]``
     (cut at the edge); shape (C, Li + 1, Lj + 1, B, H, W)."""
+    if f.requires_grad and torch.is_grad_enabled():  # out of place, so autograd can follow
+        def halve(x: Tensor, s: int, dim: int) -> Tensor:
+            n = x.shape[dim]
+            head = torch.maximum(x.narrow(dim, 0, max(n - s, 0)), x.narrow(dim, min(s, n), max(n - s, 0)))
+            return torch.cat([head, x.narrow(dim, max(n - s, 0), min(s, n))], dim)
+
+        levels, row = [], f
+        for i in range(levels_h + 1):
+            row = halve(row, 1 << (i - 1), -2) if i else row
+            cols, col = [row], row
+            for j in range(1, levels_w + 1):
+                col = halve(col, 1 << (j - 1), -1)
+                cols.append(col)
+            levels.append(torch.stack(cols, 1))
+        return torch.stack(levels, 1)
     C, B, H, W = f.shape
     t = f.new_empty(C, levels_h + 1, levels_w + 1, B, H, W)
     t[:, 0, 0] = f

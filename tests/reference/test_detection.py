@@ -750,3 +750,23 @@ def test_box3d_iou_is_symmetric_in_unit_range_and_one_on_itself(D, device, seed)
     assert torch.allclose(ab, D.box3d_iou(b, a).T, atol=1e-9)
     assert ((ab >= 0) & (ab <= 1)).all()
     assert torch.allclose(D.box3d_iou(a, a).diagonal(), torch.ones(5, dtype=a.dtype, device=device), atol=1e-9)
+
+
+# ---------------------------------------------------------------- gradients
+
+
+def test_iou_roi_ops_and_3d_iou_pass_gradcheck(D, device):
+    g = torch.Generator().manual_seed(14)
+    boxes = random_boxes(g, 4, 3.0, 3.0).to(device).requires_grad_()
+    other = random_boxes(g, 3, 3.0, 3.0).to(device)
+    assert torch.autograd.gradcheck(lambda b: D.box_iou(b, other), (boxes,))
+    feats = torch.randn(2, 2, 9, 7, generator=g, dtype=torch.float64).to(device).requires_grad_()
+    rois = torch.tensor([[0, 0.5, 0.5, 3.2, 3.7], [1, -2, 1, 9, 12]], dtype=torch.float64, device=device)
+    assert torch.autograd.gradcheck(lambda f: D.roi_align(f, rois, 2, 1.0, 2, True), (feats,))
+    assert torch.autograd.gradcheck(lambda f: D.roi_pool(f, rois, 2, 1.0), (feats,))
+    with torch.no_grad():  # the fast in-place table gives the values of the autograd one
+        fast = D.roi_pool(feats, rois, 3, 1.0)
+    assert torch.equal(fast, D.roi_pool(feats, rois, 3, 1.0).detach())
+    a = (random_boxes3d(g, 3) + 0.5).to(device).requires_grad_()
+    b = random_boxes3d(g, 2).to(device)
+    assert torch.autograd.gradcheck(lambda x: D.box3d_iou(x, b), (a,))
