@@ -345,6 +345,9 @@ class _FileReader:
             if not isinstance(topic, str) or topic not in topics:
                 self.error(tree, "topic", "topic", f"unknown topic {_got(topic)}" + _did_you_mean(
                     topic, topics, f"; expected one of {', '.join(topics)}"))
+            elif self.path.stem in topics and topic != self.path.stem:
+                self.error(tree, "topic", "topic", f"{topic!r} in {self.path.name}; expected {self.path.stem!r} "
+                           f"(the bank of topic T is T.yaml)")
             else:
                 self.topic = topic
         raw = tree.get("questions")

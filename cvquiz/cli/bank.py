@@ -47,9 +47,10 @@ def bank() -> None:
 def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     """Check banks strictly and report every problem as file:line.
 
-    PATHS are bank files or folders of them (default: every bank of the course). Besides
-    reading each question strictly, every question must accept its own answer, and every
-    generated question must make variants with its options. Exit status 1 when there are problems.
+    PATHS are bank files or folders of them (default: every bank of the course); ids must be
+    unique across the files checked. Besides reading each question strictly, every question must
+    accept its own answer and reject its listed mistakes, and every generated question must make
+    a variant with its options. Exit status 1 when there are problems.
 
     \b
     Example:

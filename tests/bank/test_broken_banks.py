@@ -50,6 +50,8 @@ CASES = [
      ["{f}:1: (top): missing required key 'topic'; expected a topic id of syllabus.yaml"]),
     ("unknown-topic", "topic: detecton\nquestions: []\n",
      ["{f}:1: topic: unknown topic 'detecton'; did you mean 'detection'?"]),
+    ("topic-of-another-file", "topic: attention\nquestions: []\n",
+     ["{f}:1: topic: 'attention' in detection.yaml; expected 'detection' (the bank of topic T is T.yaml)"]),
     ("questions-not-a-list", "topic: detection\nquestions: {id: x}\n",
      ["{f}:2: questions: expected a list of questions, got a mapping"]),
     ("question-not-a-mapping", HEAD + "  - just some text\n",
