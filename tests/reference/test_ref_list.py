@@ -119,3 +119,13 @@ def test_all_lists_exactly_the_public_functions(course, topic):
     declared = next(ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
                     and any(getattr(t, "id", None) == "__all__" for t in n.targets))
     assert sorted(public) == sorted(declared)
+
+
+@pytest.mark.parametrize("topic", MINE)
+def test_every_algo_concept_of_the_topic_has_a_reference_function(course, topic):
+    from cvquiz.bank.syllabus import load_syllabus
+
+    covered = {c for f in reference_index(course) for c in f.concepts}
+    wanted = {c.id for c in load_syllabus(course.syllabus_path).concepts.values()
+              if c.topic == topic and "algo" in c.needs}
+    assert wanted and wanted <= covered, f"no reference function for {sorted(wanted - covered)}"
