@@ -41,7 +41,7 @@ class Tolerance:
       a unit in the ``n``-th significant digit of ``x`` (``x`` rounded to ``n`` figures always
       passes, and so does a value typed with more digits that is that close; not used at ``x = 0``).
 
-    Bounds are inclusive. An expected integer is always compared exactly. The full rules, and
+    Bounds are inclusive. An expected integer is compared exactly (only ``abs`` applies to it). The full rules, and
     exact comparison (``None``), are in :mod:`cvquiz.answers.check`.
     """
 

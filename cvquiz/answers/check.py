@@ -16,8 +16,9 @@ rationals, see :mod:`cvquiz.answers.parse`). ``v`` agrees with ``x`` under a
   this rule does not apply (zero has no significant figures).
 
 Bounds are inclusive and are computed exactly (rationals) or to 30 digits (irrationals).
-Exact cases: an expected value that is an integer is always compared exactly, whatever the
-tolerance (counts, sizes, numbers of parameters); shapes, index lists, sets, choices and
+Exact cases: an expected value that is an integer (a count, a size, a number of parameters) is
+compared exactly: ``rel`` and ``sig_figs`` do not apply to it, only an explicit ``abs`` does
+(so ``Tolerance(abs=1e-6)`` still accepts ``1e-9`` for an expected ``0``); shapes, index lists, sets, choices and
 true/false are exact. ``tolerance=None`` (or a Tolerance with every field ``None``) means exact:
 ``3/7`` typed as ``3/7``, ``6/14`` or ``0.4286*1`` ... must equal ``3/7`` (different exact forms
 of the same number agree: ``log(8)`` and ``3*log(2)``), with one allowance: when the expected
@@ -212,15 +213,20 @@ def _allowed_errors(x: Fraction, tolerance: Tolerance) -> list[Fraction]:
 def _number_agrees(x: sympy.Expr, v: sympy.Expr, tolerance: Tolerance | None) -> bool:
     if x == v:
         return True
-    if x.is_Rational and v.is_Rational and (_is_exact(tolerance) or x.is_Integer):
+    exact = _is_exact(tolerance)
+    if x.is_Integer and not exact:
+        tolerance = Tolerance(abs=tolerance.abs)  # an integer: only an explicit abs applies
+        exact = tolerance.abs is None
+    leniency = _is_decimal(v) and not _is_decimal(x)
+    if exact and x.is_Rational and v.is_Rational and not leniency:
         return False
     try:
         d = _difference(x, v)
-        if _is_exact(tolerance) or x.is_Integer:
+        if exact:
             xf = _fraction(x)
             if d <= Fraction(1, 10**40) * max(1, abs(xf)):
                 return True  # the same number written another way (log(8) and 3*log(2))
-            return (_is_decimal(v) and not _is_decimal(x)) and d <= DECIMAL_FOR_EXACT_REL * abs(xf)
+            return leniency and d <= DECIMAL_FOR_EXACT_REL * abs(xf)
         return any(d <= allowed for allowed in _allowed_errors(_fraction(x), tolerance))
     except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         return False
@@ -232,6 +238,78 @@ def _by_name(e: sympy.Expr) -> sympy.Expr:
     return e.xreplace({s: sympy.Symbol(s.name, positive=True) for s in e.free_symbols})
 
 
+class _Unevaluable(Exception):
+    """A test point where an expression cannot be evaluated within bounds."""
+
+
+_EV = mpmath.MPContext()
+_EV.prec = 120
+#: Values at a test point stay within 2^±EVAL_MAX_BITS; beyond that the point is skipped.
+EVAL_MAX_BITS = 100_000
+_EV_FUNCS = {
+    sympy.exp: _EV.exp, sympy.log: _EV.log, sympy.sin: _EV.sin, sympy.cos: _EV.cos, sympy.tan: _EV.tan,
+    sympy.asin: _EV.asin, sympy.acos: _EV.acos, sympy.atan: _EV.atan, sympy.sinh: _EV.sinh,
+    sympy.cosh: _EV.cosh, sympy.tanh: _EV.tanh, sympy.Abs: abs,
+}
+_EV_GROWS = {sympy.exp, sympy.sinh, sympy.cosh}
+
+
+def _bounded(z):
+    for part in (_EV.re(z), _EV.im(z)):
+        if part and abs(_EV.mag(part)) > EVAL_MAX_BITS:
+            raise _Unevaluable
+    return z
+
+
+def _evaluate(e: sympy.Expr, env: dict[str, object]):
+    """The value of ``e`` at the point ``env`` (name → mpmath number), refusing huge values
+    before computing them (``2^2^2^2^2^N`` is skipped, not computed)."""
+    if e.is_Symbol:
+        return env[e.name]
+    if e.is_Rational:
+        return _EV.mpf(int(e.p)) / int(e.q)
+    if e.is_Float:
+        return _EV.mpf(e._mpf_)
+    if e is sympy.pi:
+        return +_EV.pi
+    if e is sympy.E:
+        return +_EV.e
+    if e.is_Add:
+        return _bounded(_EV.fsum(_evaluate(a, env) for a in e.args))
+    if e.is_Mul:
+        out = _EV.mpf(1)
+        for a in e.args:
+            out = _bounded(out * _evaluate(a, env))
+        return out
+    if e.is_Pow:
+        b, x = _evaluate(e.base, env), _evaluate(e.exp, env)
+        if b == 0:
+            if _EV.re(x) <= 0:
+                raise _Unevaluable
+            return _EV.mpf(0)
+        if abs(x) * abs(_EV.log(abs(b), 2)) > EVAL_MAX_BITS:
+            raise _Unevaluable
+        return _bounded(_EV.power(b, x))
+    if e.func in _EV_FUNCS:
+        (arg,) = [_evaluate(a, env) for a in e.args]
+        if e.func in _EV_GROWS and abs(arg) > EVAL_MAX_BITS / 2:
+            raise _Unevaluable
+        if e.func is sympy.log and arg == 0:
+            raise _Unevaluable
+        return _bounded(_EV_FUNCS[e.func](arg))
+    if e.func in (sympy.Max, sympy.Min, sympy.floor, sympy.ceiling):
+        args = [_evaluate(a, env) for a in e.args]
+        if any(_EV.im(a) for a in args):
+            raise _Unevaluable
+        reals = [_EV.re(a) for a in args]
+        if e.func is sympy.Max:
+            return max(reals)
+        if e.func is sympy.Min:
+            return min(reals)
+        return _EV.floor(reals[0]) if e.func is sympy.floor else _EV.ceil(reals[0])
+    raise _Unevaluable
+
+
 def _expression_agrees(x: sympy.Expr, v: sympy.Expr) -> bool:
     x, v = _by_name(x), _by_name(v)
     if x == v:
@@ -240,18 +318,14 @@ def _expression_agrees(x: sympy.Expr, v: sympy.Expr) -> bool:
     if not names:
         return _number_agrees(x, v, None)
     rng = random.Random(20240611)  # fixed points: the verdict never changes between runs
-    symbols = {n: sympy.Symbol(n, positive=True) for n in names}
     compared = 0
     for _ in range(8):
-        point = {symbols[n]: sympy.Rational(rng.randint(1100, 3900), 1000) for n in names}
+        env = {n: _EV.mpf(rng.randint(1100, 3900)) / 1000 for n in names}
         try:
-            a = complex(sympy.N(x.xreplace(point), 30))
-            b = complex(sympy.N(v.xreplace(point), 30))
-        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+            a, b = _evaluate(x, env), _evaluate(v, env)
+        except (_Unevaluable, ValueError, ZeroDivisionError, OverflowError):
             continue
-        if not all(map(math.isfinite, (a.real, a.imag, b.real, b.imag))):
-            continue
-        if abs(a - b) > EXPRESSION_REL * max(1.0, abs(a)):
+        if abs(a - b) > EXPRESSION_REL * max(1, abs(a)):
             return False
         compared += 1
     return compared >= 3
@@ -418,8 +492,8 @@ def near_boundary(expected: Any, tolerance: Tolerance | None) -> bool:
     The plausible typed values are ``expected`` rounded to 1..8 significant figures (ties
     either way) and rounded twice (to k+1 or k+2 figures, then to k). The variant is ambiguous
     when one of them has an error within 2 % of the edge of the accepted region (its error
-    divided by the largest allowed error is in [0.98, 1.02]). Integers (compared exactly) and
-    ``tolerance=None`` are never ambiguous. A vector is ambiguous when any entry is.
+    divided by the largest allowed error is in [0.98, 1.02]). ``tolerance=None`` is never
+    ambiguous, nor is an integer unless an ``abs`` tolerance is stated. A vector is ambiguous when any entry is.
     """
     if _is_exact(tolerance):
         return False
@@ -427,7 +501,9 @@ def near_boundary(expected: Any, tolerance: Tolerance | None) -> bool:
         return any(near_boundary(e, tolerance) for e in expected)
     x = as_number(expected)
     if x.is_Integer:
-        return False
+        if tolerance.abs is None:
+            return False
+        tolerance = Tolerance(abs=tolerance.abs)
     xf = _fraction(x)
     allowed = _allowed_errors(xf, tolerance)
     if not allowed or max(allowed) == 0:

@@ -196,7 +196,7 @@ class _Tok(NamedTuple):
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+)
-  | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<num>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>\*\*|[-+*/^(),\[\]%√])
 """, re.VERBOSE)
@@ -288,7 +288,7 @@ _FUNCTIONS: dict[str, _Func] = {f.name: f for f in [
     _Func("min", (1, 10), sympy.Min, min),
 ]}
 _CONSTANTS = {"pi": sympy.pi, "e": sympy.E}
-_FUNC_PREFIX = re.compile(r"^(sqrt|cbrt|exp|ln|log|sin|cos|tan)(\d+(?:\.\d+)?)$")
+_FUNC_PREFIX = re.compile(r"^(sqrt|cbrt|exp|ln|log|sin|cos|tan)([0-9]+(?:\.[0-9]+)?)$")
 
 
 # --------------------------------------------------------------------------- the walker
@@ -623,7 +623,7 @@ def _strip_approx(text: str) -> str:
 def _scalar(text: str, symbols: Sequence[str], deadline: float, *, numeric: bool) -> sympy.Expr:
     if "≈" in text:
         raise _Refused("Type one value, not an equation with ≈", "只输入一个值，不要写 ≈ 式子")
-    if numeric and re.fullmatch(r"-?\d+(,\d+)+", text):
+    if numeric and re.fullmatch(r"-?[0-9]+(,[0-9]+)+", text):
         raise _Refused("Use a point for decimals, as in 0.43, and no separators in long numbers",
                        "小数点请用“.”，例如 0.43；长数字中间不要加分隔符")
     parser = _Parser(symbols, deadline)
@@ -725,7 +725,7 @@ def _integers(text: str, *, allow_x: bool) -> list[int]:
     seps = r"\s*,\s*|\s+" if not allow_x else r"\s*[,xX*]\s*|\s+"
     out = []
     for p in re.split(seps, inner):
-        if not re.fullmatch(r"[+-]?\d+", p):
+        if not re.fullmatch(r"[+-]?[0-9]+", p):
             if not p:
                 raise _Refused("An entry is missing", "缺少一项")
             raise _Refused(f"{p!r} is not a whole number", f"{p!r} 不是整数")
@@ -751,7 +751,7 @@ def parse_shape(text: str) -> tuple[int, ...]:
             if len(parts) > 1 and parts[-1] == "":
                 parts.pop()  # (64,) is a one-dimensional shape
             for part in parts:
-                if re.fullmatch(r"\d+", part):
+                if re.fullmatch(r"[0-9]+", part):
                     dims.append(int(part))
                     continue
                 if not part:
@@ -821,7 +821,7 @@ def parse_labels(text: str, n_choices: int | None) -> list[int]:
             p = p.strip("().:：)（）")
             if re.fullmatch(r"[A-Za-z]+", p):
                 idx = [ord(c) - ord("A") for c in p.upper()]
-            elif re.fullmatch(r"\d+", p):
+            elif re.fullmatch(r"[0-9]+", p):
                 idx = [int(p) - 1]
             else:
                 raise _Refused(f"{p!r} is not a choice label", f"{p!r} 不是选项")
