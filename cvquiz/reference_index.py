@@ -56,9 +56,32 @@ def parse_concepts(docstring: str) -> tuple[str, ...]:
     return ()
 
 
+def _param(arg: ast.arg, default: ast.expr | None, prefix: str = "") -> str:
+    text = prefix + arg.arg
+    if arg.annotation is not None:
+        text += f": {ast.unparse(arg.annotation)}"
+    if default is not None:
+        text += f" = {ast.unparse(default)}" if arg.annotation is not None else f"={ast.unparse(default)}"
+    return text
+
+
 def _signature(node: ast.FunctionDef) -> str:
+    """``name(a: T, b: int = 1, *, c=2) -> R``, formatted as ``inspect.signature`` would."""
+    a = node.args
+    positional = a.posonlyargs + a.args
+    defaults = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
+    parts = [_param(arg, d) for arg, d in zip(positional, defaults)]
+    if a.posonlyargs:
+        parts.insert(len(a.posonlyargs), "/")
+    if a.vararg is not None:
+        parts.append(_param(a.vararg, None, "*"))
+    elif a.kwonlyargs:
+        parts.append("*")
+    parts += [_param(arg, d) for arg, d in zip(a.kwonlyargs, a.kw_defaults)]
+    if a.kwarg is not None:
+        parts.append(_param(a.kwarg, None, "**"))
     ret = f" -> {ast.unparse(node.returns)}" if node.returns is not None else ""
-    return f"{node.name}({ast.unparse(node.args)}){ret}"
+    return f"{node.name}({', '.join(parts)}){ret}"
 
 
 def _literal_all(tree: ast.Module) -> set[str] | None:

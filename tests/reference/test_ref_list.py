@@ -75,6 +75,16 @@ def test_ref_show_prints_the_signature_and_docstring():
     assert "Concepts: detection.nms" in result.output
 
 
+def test_signatures_read_from_source_match_inspect(course, ref):
+    import inspect
+
+    for f in reference_index(course):
+        if f.topic in MINE:
+            live = getattr(getattr(ref, f.topic), f.name)
+            live_text = f"{f.name}{inspect.signature(live)}"  # string annotations come quoted
+            assert f.signature.replace("'", "") == live_text.replace("'", "")
+
+
 def test_ref_show_suggests_a_close_name():
     result = CliRunner().invoke(main, ["ref", "show", "roi_alin"])
     assert result.exit_code == 2 and "did you mean roi_align" in result.output
@@ -92,7 +102,7 @@ def test_the_index_honours_all_and_skips_private_functions(tmp_path):
     path.write_text('__all__ = ["a"]\n\ndef a(x: int = 1) -> int:\n    """Do a.\n\n    Concepts: points.voxelization, '
                     'points.sparse_conv\n    """\n\ndef b():\n    pass\n\ndef _c():\n    pass\n', encoding="utf-8")
     (fn,) = read_reference_module(path, "points")
-    assert (fn.name, fn.signature, fn.summary) == ("a", "a(x: int=1) -> int", "Do a.")
+    assert (fn.name, fn.signature, fn.summary) == ("a", "a(x: int = 1) -> int", "Do a.")
     assert fn.concepts == ("points.voxelization", "points.sparse_conv")
     assert find_function([fn], "points.a") == [fn] and find_function([fn], "b") == []
     assert parse_concepts("no such line") == ()
