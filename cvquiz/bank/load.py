@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,7 +20,7 @@ from typing import Any, Iterable, Sequence
 
 from cvquiz.bank import schema as S
 from cvquiz.bank.syllabus import Syllabus, load_syllabus
-from cvquiz.bank.yamltree import YList, YMap, line_in, read_tree
+from cvquiz.bank.yamltree import YList, YMap, line_in, plain, read_tree
 from cvquiz.course import TOPICS, Course
 from cvquiz.errors import BankError, CvquizError, ExitCode
 from cvquiz.text import Text
@@ -320,7 +319,7 @@ class _FileReader:
                     self.error(value, name, f"{where}.{name}",
                                f"expected a number, text, true/false or a list of them, got {_got(v)}")
                     ok = False
-            return dict(value) if ok else _BAD
+            return {k: plain(v) for k, v in value.items()} if ok else _BAD
         raise TypeError(f"no reader for {spec!r}")  # a new Spec without a reader: a bug here
 
     # -- the file

@@ -25,6 +25,8 @@ from cvquiz.errors import BankError
 #: Bump when the cached tree's layout changes.
 CACHE_FORMAT = 1
 CACHE_ENV_VAR = "CVQUIZ_CACHE_DIR"
+#: Most files the cache keeps (every edit of a bank adds one).
+CACHE_MAX = 256
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
@@ -185,8 +187,19 @@ def _write_cache(path: Path, tree: Any) -> None:
         tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(_encode(tree), ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)
+        _prune(path.parent)
     except (OSError, ValueError, TypeError):
         pass
+
+
+def _prune(folder: Path) -> None:
+    """Keep the cache small: past :data:`CACHE_MAX` entries, drop the least recently written half."""
+    entries = list(folder.glob("*.json"))
+    if len(entries) <= CACHE_MAX:
+        return
+    entries.sort(key=lambda p: p.stat().st_mtime)
+    for old in entries[: len(entries) - CACHE_MAX // 2]:
+        old.unlink(missing_ok=True)
 
 
 def _encode(node: Any) -> Any:

@@ -49,6 +49,16 @@ def test_a_corrupt_cache_entry_is_ignored(tmp_path, yaml_cache):
     assert plain(read_tree(path)) == {"x": [1, 2]}
 
 
+def test_the_cache_keeps_at_most_its_limit_of_files(tmp_path, yaml_cache, monkeypatch):
+    from cvquiz.bank import yamltree
+
+    monkeypatch.setattr(yamltree, "CACHE_MAX", 4)
+    monkeypatch.setenv("CVQUIZ_CACHE_DIR", str(tmp_path / "cache"))
+    for i in range(6):
+        read_tree(write(tmp_path / f"f{i}.yaml", f"x: {i}\n"))
+    assert len(list((tmp_path / "cache" / "yaml").glob("*.json"))) <= 4
+
+
 def test_an_empty_cache_dir_setting_turns_the_cache_off(tmp_path, monkeypatch):
     monkeypatch.setenv("CVQUIZ_CACHE_DIR", "")
     assert plain(read_tree(write(tmp_path / "d.yaml", "x: 1\n"))) == {"x": 1}
