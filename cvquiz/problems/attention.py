@@ -12,27 +12,24 @@ import sympy
 
 from cvquiz.answers import DEFAULT_TOLERANCE, Mistake
 from cvquiz.errors import ProblemError
-from cvquiz.problems._format import (approx, approx_vector, check_boundary, exact, keep_mistakes, show,
+from cvquiz.problems._format import (NUMBER, POSITIONS, SHAPE, VECTOR, WHOLE, approx_vector, listed, reject_long,
                                      vector)
-from cvquiz.problems.registry import Draft, Redraw, Rng, problem
+from cvquiz.problems.registry import (Draft, Redraw, Rng, answer_rule, approx, as_param, distinct_mistakes,
+                                      exact_and_approx, option, problem, reject_near_boundary, show)
 from cvquiz.text import Text
 
 _MIB = 2**20
 
 
-def _option(name: str, value, allowed):
-    if value is not None and value not in allowed:
-        raise ProblemError(f"option {name}: expected one of {list(allowed)}, got {value!r}")
-    return value
-
-
-def _json(x):
+def as_param(x):
     x = sympy.sympify(x)
     return int(x) if x.is_Integer else float(x)
 
 
 def _softmax(scores):
-    exps = [sympy.exp(s) for s in scores]
+    """Exact softmax, written relative to the largest score (whose term is 1) to stay short."""
+    top = max(scores, key=lambda s: float(sympy.N(s)))
+    exps = [sympy.exp(s - top) for s in scores]
     total = sum(exps)
     return [e / total for e in exps]
 
@@ -123,6 +120,7 @@ def attention_shapes(rng: Rng) -> Draft:
         if parts:
             mistakes.append(Mistake(parts, feedback))
     params = {"N": N, "D": D, "h": h, "d": d}
+    prompt = prompt + answer_rule(None, SHAPE)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="mapping", solution=solution,
                  hint=hint, tolerance=None, mistakes=tuple(mistakes),
                  parts_kind={name: "shape" for name in SHAPE_PARTS})
@@ -131,7 +129,7 @@ def attention_shapes(rng: Rng) -> Draft:
 @problem("attention_cost", topic="attention", concepts=("attention.complexity", "attention.self_attention"),
          version=1, title=Text("FLOPs and memory of attention", "注意力的计算量与内存"), options=("ask",))
 def attention_cost(rng: Rng, ask: str | None = None) -> Draft:
-    ask = _option("ask", ask, ("qk_flops", "av_flops", "memory")) or rng.choice(["qk_flops", "av_flops", "memory"])
+    ask = option(rng, "ask", ask, ("qk_flops", "av_flops", "memory"))
     h = rng.choice([4, 8, 12, 16])
     d = rng.choice([32, 64, 128])
     D = h * d
@@ -189,9 +187,9 @@ def attention_cost(rng: Rng, ask: str | None = None) -> Draft:
             f"（1 MiB = 2²⁰ 字节）？")
         solution = Text(
             f"h × N × N values: {h} × {N}² = {h * N * N}; × {nbytes} bytes = {h * N * N * nbytes} bytes = "
-            f"{exact(answer)} MiB. It grows as N² (FlashAttention avoids storing it).",
+            f"{exact_and_approx(answer)} MiB. It grows as N² (FlashAttention avoids storing it).",
             f"h × N × N 个数：{h} × {N}² = {h * N * N}；× {nbytes} 字节 = {h * N * N * nbytes} 字节 = "
-            f"{exact(answer)} MiB。它随 N² 增长（FlashAttention 正是避免存下它）。")
+            f"{exact_and_approx(answer)} MiB。它随 N² 增长（FlashAttention 正是避免存下它）。")
         candidates = [
             (sympy.Rational(N * N * nbytes, _MIB), Text(
                 "Every head has its own N × N matrix: multiply by h.", "每个头都有自己的 N × N 矩阵：要乘以 h。")),
@@ -205,11 +203,12 @@ def attention_cost(rng: Rng, ask: str | None = None) -> Draft:
                 "The weights matrix is N × N per head, not N × d.", "权重矩阵每个头是 N × N，不是 N × d。")),
         ]
         tolerance = None if answer.is_Integer else DEFAULT_TOLERANCE
-        check_boundary(answer, tolerance)
+        reject_near_boundary(answer, tolerance)
     hint = Text("Per head the score matrix is N × N and each entry is a length-d dot product.",
                 "每个头的分数矩阵是 N × N，每个元素是长度为 d 的点积。")
-    mistakes = keep_mistakes("number", answer, tolerance, [(sympy.sympify(v), t) for v, t in candidates])
+    mistakes = distinct_mistakes(answer, tolerance, [(sympy.sympify(v), t) for v, t in candidates])
     params = {"N": N, "D": D, "h": h, "d": d, "ask": ask, "dtype": dtype, "bytes_per_element": nbytes}
+    prompt = prompt + answer_rule(tolerance, WHOLE if answer.is_Integer else NUMBER)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="number", solution=solution,
                  hint=hint, tolerance=tolerance, mistakes=mistakes)
 
@@ -217,7 +216,7 @@ def attention_cost(rng: Rng, ask: str | None = None) -> Draft:
 @problem("mha_params", topic="attention", concepts=("attention.multi_head",), version=1,
          title=Text("Parameters of multi-head attention", "多头注意力的参数量"), options=("bias",))
 def mha_params(rng: Rng, bias: bool | None = None) -> Draft:
-    bias = rng.choice([True, False]) if bias is None else _option("bias", bias, (True, False))
+    bias = option(rng, "bias", bias, (True, False))
     h = rng.choice([2, 4, 8, 12, 16])
     d = rng.choice([16, 32, 64])
     D = h * d
@@ -240,7 +239,7 @@ def mha_params(rng: Rng, bias: bool | None = None) -> Draft:
         f"多头只是把这些矩阵分块使用，并不增加参数。")
     hint = Text("Four D × D matrices (Q, K, V, O), whatever the number of heads; plus D per bias.",
                 "无论几个头，都是四个 D × D 矩阵（Q、K、V、O）；每个偏置再加 D。")
-    mistakes = keep_mistakes("number", answer, None, [(sympy.Integer(v), t) for v, t in [
+    mistakes = distinct_mistakes(answer, None, [(sympy.Integer(v), t) for v, t in [
         (h * (3 * D * D + 3 * D * nb) + D * D + D * nb, Text(
             "The heads share the D × hd projections, each head using its own d columns; they are not h "
             "separate D × D matrices.",
@@ -253,6 +252,7 @@ def mha_params(rng: Rng, bias: bool | None = None) -> Draft:
                                       f"投影把 D 映射到 h·d = {D}，而不是单个头的 d = {d}。")),
     ]])
     params = {"D": D, "h": h, "d": d, "bias": bias}
+    prompt = prompt + answer_rule(None, WHOLE)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="number", solution=solution,
                  hint=hint, tolerance=None, mistakes=mistakes)
 
@@ -263,7 +263,7 @@ def mha_params(rng: Rng, bias: bool | None = None) -> Draft:
 @problem("attention_weights", topic="attention", concepts=("attention.scaled_dot_product", "attention.why_scale"),
          version=1, title=Text("Scaled dot-product attention weights", "缩放点积注意力的权重"), options=("d_k",))
 def attention_weights(rng: Rng, d_k: int | None = None) -> Draft:
-    d_k = _option("d_k", d_k, (2, 3, 4)) or rng.choice([2, 3, 4])
+    d_k = option(rng, "d_k", d_k, (2, 3, 4))
     n = 3
     q = [sympy.Integer(rng.integer(-2, 2)) for _ in range(d_k)]
     keys = [[sympy.Integer(rng.integer(-2, 2)) for _ in range(d_k)] for _ in range(n)]
@@ -273,7 +273,8 @@ def attention_weights(rng: Rng, d_k: int | None = None) -> Draft:
     scaled = [s / sympy.sqrt(d_k) for s in scores]
     answer = _softmax(scaled)
     tolerance = DEFAULT_TOLERANCE
-    check_boundary(answer, tolerance)
+    reject_near_boundary(answer, tolerance)
+    reject_long(answer)
     keys_text = "\n".join(f"  k_{i} = {vector(k)}" for i, k in enumerate(keys))
     prompt = Text(
         f"A query q = {vector(q)} attends to {n} keys (d_k = {d_k}):\n{keys_text}\n"
@@ -298,8 +299,9 @@ def attention_weights(rng: Rng, d_k: int | None = None) -> Draft:
             "Softmax exponentiates before normalising; dividing the scores by their sum is not a softmax.",
             "softmax 先取指数再归一化；直接用分数除以其总和不是 softmax。")),
     ]
-    mistakes = keep_mistakes("vector", answer, tolerance, candidates)
+    mistakes = listed(distinct_mistakes(answer, tolerance, candidates))
     params = {"q": [int(v) for v in q], "keys": [[int(v) for v in k] for k in keys], "d_k": d_k}
+    prompt = prompt + answer_rule(tolerance, VECTOR)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="vector", solution=solution,
                  hint=hint, tolerance=tolerance, mistakes=mistakes)
 
@@ -318,7 +320,7 @@ def _masked_row(row, allowed, fill=None):
 @problem("causal_mask", topic="attention", concepts=("attention.causal_mask",), version=1,
          title=Text("Attention under a causal mask", "因果掩码下的注意力"), options=("ask",))
 def causal_mask(rng: Rng, ask: str | None = None) -> Draft:
-    ask = _option("ask", ask, ("row", "masked")) or rng.choice(["row", "row", "masked"])
+    ask = option(rng, "ask", ask, ("row", "masked"))
     T = rng.integer(3, 5)
     if ask == "masked":
         r = rng.integer(1, T - 2) if T > 3 else 1
@@ -342,6 +344,7 @@ def causal_mask(rng: Rng, ask: str | None = None) -> Draft:
         ]
         mistakes = tuple(Mistake(w, t) for w, t in candidates if w != answer and w)
         params = {"T": T, "row": r, "ask": ask}
+        prompt = prompt + answer_rule(None, POSITIONS)
         return Draft(params=params, prompt=prompt, answer=answer, answer_kind="set",
                      solution=solution, hint=Text("Causal: position i sees j ≤ i.", "因果：位置 i 只能看到 j ≤ i。"),
                      tolerance=None, mistakes=mistakes)
@@ -354,7 +357,8 @@ def causal_mask(rng: Rng, ask: str | None = None) -> Draft:
         raise Redraw  # score ties among the visible keys
     answer = _masked_row(row, allowed)
     tolerance = DEFAULT_TOLERANCE
-    check_boundary(answer, tolerance)
+    reject_near_boundary(answer, tolerance)
+    reject_long(answer)
     grid = "\n".join(f"  {i}: {vector(S[i])}" for i in range(T))
     prompt = Text(
         f"Causal self-attention over T = {T} tokens has these (already scaled) scores, row i = query i, "
@@ -383,8 +387,9 @@ def causal_mask(rng: Rng, ask: str | None = None) -> Draft:
             "Mask before the softmax: zeroing weights afterwards leaves a row that no longer sums to 1.",
             "应在 softmax 之前加掩码：之后再把权重置零，这一行的和就不再是 1。")),
     ]
-    mistakes = keep_mistakes("vector", answer, tolerance, candidates)
+    mistakes = listed(distinct_mistakes(answer, tolerance, candidates))
     params = {"T": T, "row": r, "scores": [[int(v) for v in s] for s in S], "ask": ask}
+    prompt = prompt + answer_rule(tolerance, VECTOR)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="vector", solution=solution,
                  hint=Text("Mask (−∞) the keys after the query, then softmax over the rest.",
                            "把查询之后的键置为 −∞，再对其余的做 softmax。"),
@@ -397,7 +402,7 @@ def causal_mask(rng: Rng, ask: str | None = None) -> Draft:
 @problem("layernorm", topic="attention", concepts=("attention.transformer_block",), version=1,
          title=Text("LayerNorm of a small vector", "小向量的 LayerNorm"), options=("affine",))
 def layernorm(rng: Rng, affine: bool | None = None) -> Draft:
-    affine = rng.choice([True, False]) if affine is None else _option("affine", affine, (True, False))
+    affine = option(rng, "affine", affine, (True, False))
     D = rng.integer(3, 5)
     x = [sympy.Integer(rng.integer(-3, 6)) for _ in range(D)]
     gamma = [sympy.Integer(rng.integer(1, 3)) for _ in range(D)] if affine else [sympy.Integer(1)] * D
@@ -409,7 +414,8 @@ def layernorm(rng: Rng, affine: bool | None = None) -> Draft:
     sd = sympy.sqrt(var)
     answer = [g * (v - mu) / sd + b for v, g, b in zip(x, gamma, beta)]
     tolerance = DEFAULT_TOLERANCE
-    check_boundary(answer, tolerance)
+    reject_near_boundary(answer, tolerance)
+    reject_long(answer)
     affine_en = f" with γ = {vector(gamma)} and β = {vector(beta)}" if affine else " with γ = 1 and β = 0"
     affine_zh = f"，γ = {vector(gamma)}，β = {vector(beta)}" if affine else "，γ = 1，β = 0"
     prompt = Text(
@@ -421,9 +427,9 @@ def layernorm(rng: Rng, affine: bool | None = None) -> Draft:
     tail_en = f"; then y = γ ⊙ z + β = {approx_vector(answer)}" if affine else " = y"
     tail_zh = f"；再算 y = γ ⊙ z + β = {approx_vector(answer)}" if affine else " = y"
     solution = Text(
-        f"μ = {show(sum(x))}/{D} = {show(mu)}; x − μ = {devs}; σ² = {show(var)}, σ = {exact(sd)}. "
+        f"μ = {show(sum(x))}/{D} = {show(mu)}; x − μ = {devs}; σ² = {show(var)}, σ = {exact_and_approx(sd)}. "
         f"z = (x − μ)/σ = {approx_vector([(v - mu) / sd for v in x])}{tail_en}.",
-        f"μ = {show(sum(x))}/{D} = {show(mu)}；x − μ = {devs}；σ² = {show(var)}，σ = {exact(sd)}。"
+        f"μ = {show(sum(x))}/{D} = {show(mu)}；x − μ = {devs}；σ² = {show(var)}，σ = {exact_and_approx(sd)}。"
         f"z = (x − μ)/σ = {approx_vector([(v - mu) / sd for v in x])}{tail_zh}。")
     hint = Text("Mean, then the mean of the squared deviations (divide by D), then divide by its square root.",
                 "先求均值，再求偏差平方的均值（除以 D），最后除以它的平方根。")
@@ -443,9 +449,10 @@ def layernorm(rng: Rng, affine: bool | None = None) -> Draft:
                                                             "最后还要乘以 γ 并加上 β。")))
         candidates.append(([g * (v - mu) / sd for v, g in zip(x, gamma)], Text("You left out the shift β.",
                                                                               "你漏掉了平移 β。")))
-    mistakes = keep_mistakes("vector", answer, tolerance, candidates)
-    params = {"x": [int(v) for v in x], "gamma": [_json(g) for g in gamma], "beta": [_json(b) for b in beta],
+    mistakes = listed(distinct_mistakes(answer, tolerance, candidates))
+    params = {"x": [int(v) for v in x], "gamma": [as_param(g) for g in gamma], "beta": [as_param(b) for b in beta],
               "eps": 0}
+    prompt = prompt + answer_rule(tolerance, VECTOR)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="vector", solution=solution,
                  hint=hint, tolerance=tolerance, mistakes=mistakes)
 
@@ -468,7 +475,8 @@ def rmsnorm(rng: Rng, eps: float | int | None = None) -> Draft:
     r = sympy.sqrt(ms + eps)
     answer = [g * v / r for v, g in zip(x, gamma)]
     tolerance = DEFAULT_TOLERANCE
-    check_boundary(answer, tolerance)
+    reject_near_boundary(answer, tolerance)
+    reject_long(answer)
     prompt = Text(
         f"Apply RMSNorm to x = {vector(x)} with gain γ = {vector(gamma)} and eps = {show(eps)}: "
         f"y_i = γ_i · x_i / √(eps + (1/D) Σ_j x_j²). Give y.",
@@ -499,8 +507,9 @@ def rmsnorm(rng: Rng, eps: float | int | None = None) -> Draft:
     if eps:
         candidates.append(([g * v / sympy.sqrt(ms) for v, g in zip(x, gamma)], Text(
             f"eps = {show(eps)} is added inside the square root.", f"eps = {show(eps)} 要加在根号里面。")))
-    mistakes = keep_mistakes("vector", answer, tolerance, candidates)
-    params = {"x": [int(v) for v in x], "gamma": [int(g) for g in gamma], "eps": _json(eps)}
+    mistakes = listed(distinct_mistakes(answer, tolerance, candidates))
+    params = {"x": [int(v) for v in x], "gamma": [int(g) for g in gamma], "eps": as_param(eps)}
+    prompt = prompt + answer_rule(tolerance, VECTOR)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="vector", solution=solution,
                  hint=hint, tolerance=tolerance, mistakes=mistakes)
 
@@ -511,7 +520,7 @@ def rmsnorm(rng: Rng, eps: float | int | None = None) -> Draft:
 @problem("swiglu_parity", topic="attention", concepts=("attention.swiglu",), version=1,
          title=Text("SwiGLU hidden size and parameters", "SwiGLU 的隐藏维度与参数量"), options=("ask",))
 def swiglu_parity(rng: Rng, ask: str | None = None) -> Draft:
-    ask = _option("ask", ask, ("hidden", "params")) or rng.choice(["hidden", "params"])
+    ask = option(rng, "ask", ask, ("hidden", "params"))
     D = rng.choice([384, 576, 768, 1152, 1536, 2304, 3072])
     ffn = 8 * D * D
     if ask == "hidden":
@@ -553,8 +562,9 @@ def swiglu_parity(rng: Rng, ask: str | None = None) -> Draft:
         ]
     hint = Text("FFN: two matrices D × 4D. SwiGLU: three matrices D × H.",
                 "FFN：两个 D × 4D 矩阵。SwiGLU：三个 D × H 矩阵。")
-    mistakes = keep_mistakes("number", answer, None, [(sympy.sympify(v), t) for v, t in candidates])
+    mistakes = distinct_mistakes(answer, None, [(sympy.sympify(v), t) for v, t in candidates])
     params = {"D": D, "ask": ask} | ({"H": H} if ask == "params" else {})
+    prompt = prompt + answer_rule(None, WHOLE)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="number", solution=solution,
                  hint=hint, tolerance=None, mistakes=mistakes)
 
@@ -562,7 +572,7 @@ def swiglu_parity(rng: Rng, ask: str | None = None) -> Draft:
 @problem("moe_ratio", topic="attention", concepts=("attention.moe",), version=1,
          title=Text("Mixture of experts: parameters vs compute", "混合专家：参数量与计算量"), options=("ask",))
 def moe_ratio(rng: Rng, ask: str | None = None) -> Draft:
-    ask = _option("ask", ask, ("params", "flops", "ratio")) or rng.choice(["params", "flops", "ratio"])
+    ask = option(rng, "ask", ask, ("params", "flops", "ratio"))
     E = rng.choice([4, 8, 16, 32, 64])
     A = rng.choice([a for a in (1, 2, 4) if a < E])
     D = rng.choice([256, 512, 768, 1024])
@@ -615,10 +625,10 @@ def moe_ratio(rng: Rng, ask: str | None = None) -> Draft:
             "该层的总参数量与一个词元实际用到的参数量（它的 A 个专家加路由器）之比是多少？")
         solution = Text(
             f"Total: {E} × {expert} + {D * E} = {E * expert + D * E}. Used: {A} × {expert} + {D * E} = "
-            f"{A * expert + D * E}. Ratio {exact(answer)} ≈ E/A = {show(sympy.Rational(E, A))}: parameters "
+            f"{A * expert + D * E}. Ratio {exact_and_approx(answer)} ≈ E/A = {show(sympy.Rational(E, A))}: parameters "
             f"grow ×E, compute ×A.",
             f"总量：{E} × {expert} + {D * E} = {E * expert + D * E}。实际用到：{A} × {expert} + {D * E} = "
-            f"{A * expert + D * E}。比值 {exact(answer)} ≈ E/A = {show(sympy.Rational(E, A))}：参数量 ×E，"
+            f"{A * expert + D * E}。比值 {exact_and_approx(answer)} ≈ E/A = {show(sympy.Rational(E, A))}：参数量 ×E，"
             f"计算量 ×A。")
         candidates = [
             (sympy.Integer(E), Text("A token uses A experts, not one: the ratio is about E/A.",
@@ -629,11 +639,12 @@ def moe_ratio(rng: Rng, ask: str | None = None) -> Draft:
                                     "A 是计算量相对稠密 FFN 的倍数；题目问的比值约为 E/A。")),
         ]
         tolerance = DEFAULT_TOLERANCE
-        check_boundary(answer, tolerance)
+        reject_near_boundary(answer, tolerance)
     hint = Text("Parameters count every expert; compute per token counts only the A chosen experts.",
                 "参数量算全部专家；每个词元的计算量只算被选中的 A 个专家。")
-    mistakes = keep_mistakes("number", answer, tolerance, [(sympy.sympify(v), t) for v, t in candidates])
+    mistakes = distinct_mistakes(answer, tolerance, [(sympy.sympify(v), t) for v, t in candidates])
     params = {"E": E, "A": A, "D": D, "H": H, "ask": ask}
+    prompt = prompt + answer_rule(tolerance, NUMBER if ask == "ratio" else WHOLE)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="number", solution=solution,
                  hint=hint, tolerance=tolerance, mistakes=mistakes)
 
@@ -644,8 +655,8 @@ def moe_ratio(rng: Rng, ask: str | None = None) -> Draft:
 @problem("vit_tokens", topic="attention", concepts=("attention.vit",), version=1,
          title=Text("ViT patches and token shapes", "ViT 的图块与词元形状"), options=("ask", "cls"))
 def vit_tokens(rng: Rng, ask: str | None = None, cls: bool | None = None) -> Draft:
-    ask = _option("ask", ask, ("tokens", "patch_dim", "sequence")) or rng.choice(["tokens", "patch_dim", "sequence"])
-    cls = rng.choice([True, False]) if cls is None else _option("cls", cls, (True, False))
+    ask = option(rng, "ask", ask, ("tokens", "patch_dim", "sequence"))
+    cls = option(rng, "cls", cls, (True, False))
     p = rng.choice([8, 14, 16, 32])
     gh, gw = rng.choice([4, 7, 8, 14, 16]), rng.choice([4, 7, 8, 14, 16])
     H, W = gh * p, gw * p
@@ -718,7 +729,8 @@ def vit_tokens(rng: Rng, ask: str | None = None, cls: bool | None = None) -> Dra
                     f"[{B}, {n_tok}, {D}]。")
     hint = Text("Patches per image = (H/p)·(W/p); a patch vector holds C·p·p numbers; [CLS] adds one token.",
                 "每张图的图块数 = (H/p)·(W/p)；一个图块向量有 C·p·p 个数；[CLS] 多一个词元。")
-    mistakes = keep_mistakes(kind, answer, None, candidates)
+    mistakes = distinct_mistakes(answer, None, candidates)
     params = {"B": B, "C": C, "H": H, "W": W, "patch": p, "D": D, "cls": cls, "ask": ask}
+    prompt = prompt + answer_rule(None, SHAPE if kind == "shape" else WHOLE)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind=kind, solution=work,
                  hint=hint, tolerance=None, mistakes=mistakes)

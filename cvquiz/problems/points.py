@@ -14,16 +14,10 @@ import math
 import sympy
 
 from cvquiz.answers import DEFAULT_TOLERANCE
-from cvquiz.errors import ProblemError
-from cvquiz.problems._format import check_boundary, exact, json_number, keep_mistakes, show
-from cvquiz.problems.registry import Draft, Redraw, Rng, problem
+from cvquiz.problems._format import INDICES, NUMBER, WHOLE
+from cvquiz.problems.registry import (Draft, Redraw, Rng, answer_rule, as_param, distinct_mistakes,
+                                      exact_and_approx, option, problem, reject_near_boundary, show)
 from cvquiz.text import Text
-
-
-def _option(name: str, value, allowed):
-    if value is not None and value not in allowed:
-        raise ProblemError(f"option {name}: expected one of {list(allowed)}, got {value!r}")
-    return value
 
 
 # ---------------------------------------------------------------------------------------
@@ -78,9 +72,9 @@ def _point(p) -> str:
 @problem("fps_order", topic="points", concepts=("points.pointnet2",), version=1,
          title=Text("Farthest point sampling order", "最远点采样的顺序"), options=("dim", "k"))
 def fps_order(rng: Rng, dim: int | None = None, k: int | None = None) -> Draft:
-    dim = _option("dim", dim, (2, 3)) or rng.choice([2, 3])
+    dim = option(rng, "dim", dim, (2, 3))
     n = rng.integer(6, 8)
-    k = _option("k", k, (2, 3, 4, 5)) or rng.integer(3, 4)
+    k = option(rng, "k", k, (3, 4)) if k is None else option(rng, "k", k, (2, 3, 4, 5))
     cells = rng.sample(list(itertools.product(range(10), repeat=dim)), n)
     points = [list(c) for c in cells]
     start = rng.integer(0, n - 1)
@@ -114,7 +108,7 @@ def fps_order(rng: Rng, dim: int | None = None, k: int | None = None) -> Draft:
         "distance to the nearest picked point: d_i ← min(d_i, ‖p_i − p_new‖²).",
         "比较距离的平方即可（不必开方）；每选一个新点，就更新每个点到已选集合的最近距离："
         "d_i ← min(d_i, ‖p_i − p_new‖²)。")
-    mistakes = keep_mistakes("indices", order, None, [
+    mistakes = distinct_mistakes(order, None, [
         (_farthest_from_last(points, k, start), Text(
             "You took the point farthest from the last pick only. FPS measures the distance to the "
             "nearest of all picked points, so a point close to an earlier pick is not chosen.",
@@ -131,6 +125,7 @@ def fps_order(rng: Rng, dim: int | None = None, k: int | None = None) -> Draft:
             "Indices count from 0 here; your answer is shifted by one.",
             "本题编号从 0 开始，你的答案整体多了 1。")),
     ])
+    prompt = prompt + answer_rule(None, INDICES)
     return Draft(params={"points": points, "k": k, "start": start, "dim": dim}, prompt=prompt,
                  answer=order, answer_kind="indices", solution=solution, hint=hint,
                  tolerance=None, mistakes=mistakes)
@@ -200,7 +195,7 @@ def voxel_count(rng: Rng) -> Draft:
         "Drop the points outside [min, max) first, then compute each point's integer voxel index and "
         "count the distinct indices: several points may share a voxel.",
         "先去掉不在 [min, max) 内的点，再算每个点的整数体素编号并数不同编号的个数：多个点可以落在同一体素。")
-    mistakes = keep_mistakes("number", answer, None, [
+    mistakes = distinct_mistakes(answer, None, [
         (sympy.Integer(len(inside)), Text(
             "You counted points, not voxels. Several points can fall into one voxel; count the distinct "
             "voxel indices.",
@@ -215,8 +210,9 @@ def voxel_count(rng: Rng) -> Draft:
             "That is the size of the whole dense grid; the question asks how many voxels hold points.",
             "这是整个稠密网格的体素总数；题目问的是含有点的体素数。")),
     ])
-    params = {"points": [[json_number(c) for c in p] for p in points], "voxel_size": json_number(size),
-              "point_range": [json_number(c) for c in lo + hi]}
+    params = {"points": [[as_param(c) for c in p] for p in points], "voxel_size": as_param(size),
+              "point_range": [as_param(c) for c in lo + hi]}
+    prompt = prompt + answer_rule(None, WHOLE)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="number", solution=solution,
                  hint=hint, tolerance=None, mistakes=mistakes)
 
@@ -236,7 +232,7 @@ def voxel_memory(rng: Rng) -> Draft:
     elements = math.prod(cells) * channels
     answer = sympy.Rational(elements * nbytes, _MIB)
     tolerance = DEFAULT_TOLERANCE
-    check_boundary(answer, tolerance)
+    reject_near_boundary(answer, tolerance)
 
     ext = " × ".join(show(e) for e in extent)
     prompt = Text(
@@ -250,13 +246,13 @@ def voxel_memory(rng: Rng) -> Draft:
     solution = Text(
         f"Voxels per axis: {' , '.join(f'{show(e)}/{show(size)} = {c}' for e, c in zip(extent, cells))}. "
         f"Elements: {dims} × {channels} = {elements}. Bytes: × {nbytes} = {elements * nbytes}. "
-        f"In MiB: {elements * nbytes} / 2²⁰ = {exact(answer)}.",
+        f"In MiB: {elements * nbytes} / 2²⁰ = {exact_and_approx(answer)}.",
         f"每个轴的体素数：{'，'.join(f'{show(e)}/{show(size)} = {c}' for e, c in zip(extent, cells))}。"
         f"元素个数：{dims} × {channels} = {elements}。字节数：× {nbytes} = {elements * nbytes}。"
-        f"换算为 MiB：{elements * nbytes} / 2²⁰ = {exact(answer)}。")
+        f"换算为 MiB：{elements * nbytes} / 2²⁰ = {exact_and_approx(answer)}。")
     hint = Text("Voxels per axis = extent / voxel size; memory = voxels × channels × bytes per value.",
                 "每轴体素数 = 长度 / 体素边长；内存 = 体素数 × 通道数 × 每个数的字节数。")
-    mistakes = keep_mistakes("number", answer, tolerance, [
+    mistakes = distinct_mistakes(answer, tolerance, [
         (sympy.Rational(elements * nbytes, 10**6), Text(
             "You divided by 10⁶ (MB); the question asks for MiB, 2²⁰ = 1 048 576 bytes.",
             "你除以了 10⁶（MB）；题目要的是 MiB，即 2²⁰ = 1 048 576 字节。")),
@@ -273,8 +269,9 @@ def voxel_memory(rng: Rng) -> Draft:
             "A voxel grid is 3-D: multiply by the number of voxels along z too.",
             "体素网格是三维的：还要乘以 z 方向的体素数。")),
     ])
-    params = {"extent": [json_number(e) for e in extent], "voxel_size": json_number(size),
+    params = {"extent": [as_param(e) for e in extent], "voxel_size": as_param(size),
               "channels": channels, "dtype": dtype, "bytes_per_element": nbytes}
+    prompt = prompt + answer_rule(tolerance, NUMBER)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="number", solution=solution,
                  hint=hint, tolerance=tolerance, mistakes=mistakes)
 
@@ -282,7 +279,7 @@ def voxel_memory(rng: Rng) -> Draft:
 @problem("conv3d_params", topic="points", concepts=("points.voxelization",), version=1,
          title=Text("Parameters of a 3D convolution", "3D 卷积的参数量"), options=("bias",))
 def conv3d_params(rng: Rng, bias: bool | None = None) -> Draft:
-    bias = rng.choice([True, False]) if bias is None else _option("bias", bias, (True, False))
+    bias = option(rng, "bias", bias, (True, False))
     k = rng.choice([3, 3, 5])
     c_in = rng.choice([1, 4, 16, 32, 64])
     c_out = rng.choice([16, 32, 64, 128])
@@ -304,7 +301,7 @@ def conv3d_params(rng: Rng, bias: bool | None = None) -> Draft:
     hint = Text("Weights = k³ · C_in · C_out; a bias adds one number per output channel.",
                 "权重数 = k³ · C_in · C_out；偏置每个输出通道一个。")
     b = c_out if bias else 0
-    mistakes = keep_mistakes("number", answer, None, [
+    mistakes = distinct_mistakes(answer, None, [
         (sympy.Integer(k**2 * c_in * c_out + b), Text(
             "A 3D kernel spans k×k×k voxels, not k×k: use k³.",
             "3D 卷积核覆盖 k×k×k 个体素，而不是 k×k：应为 k³。")),
@@ -319,6 +316,7 @@ def conv3d_params(rng: Rng, bias: bool | None = None) -> Draft:
             "每个输出通道各有一个 k×k×k×C_in 的卷积核：要乘以 C_out。")),
     ])
     params = {"kernel_size": k, "in_channels": c_in, "out_channels": c_out, "bias": bias}
+    prompt = prompt + answer_rule(None, WHOLE)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="number", solution=solution,
                  hint=hint, tolerance=None, mistakes=mistakes)
 
@@ -342,8 +340,8 @@ def _grid_picture(sites, size) -> str:
 @problem("sparse_sites", topic="points", concepts=("points.sparse_conv",), version=1,
          title=Text("Active sites after a sparse convolution", "稀疏卷积后的活跃位置"), options=("dim", "mode"))
 def sparse_sites(rng: Rng, dim: int | None = None, mode: str | None = None) -> Draft:
-    dim = _option("dim", dim, (2, 3)) or rng.choice([2, 3])
-    mode = _option("mode", mode, ("submanifold", "regular")) or rng.choice(["submanifold", "regular", "regular"])
+    dim = option(rng, "dim", dim, (2, 3))
+    mode = option(rng, "mode", mode, ("submanifold", "regular"))
     size = 7 if dim == 2 else 5
     n = rng.integer(3, 5)
     sites = [tuple(c) for c in rng.sample(list(itertools.product(range(1, size - 1), repeat=dim)), n)]
@@ -382,7 +380,7 @@ def sparse_sites(rng: Rng, dim: int | None = None, mode: str | None = None) -> D
         "(in each axis) of an active site; count overlapping neighbourhoods once.",
         "子流形：只在输入活跃处输出。普通：所有在某个活跃位置各轴一步范围内的位置；重叠的邻域只算一次。")
     other = len(regular) if mode == "submanifold" else n
-    mistakes = keep_mistakes("number", answer, None, [
+    mistakes = distinct_mistakes(answer, None, [
         (sympy.Integer(other), Text(
             "That is the other kind of sparse convolution: submanifold keeps exactly the active input sites, "
             "regular dilates them to every site its kernel touches.",
@@ -396,5 +394,6 @@ def sparse_sites(rng: Rng, dim: int | None = None, mode: str | None = None) -> D
     ])
     params = {"dim": dim, "mode": mode, "sites": [list(s) for s in sites], "grid_size": size,
               "kernel_size": 3, "stride": 1, "padding": 1}
+    prompt = prompt + answer_rule(None, WHOLE)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="number", solution=work,
                  hint=hint, tolerance=None, mistakes=mistakes)

@@ -7,23 +7,14 @@ sigmoid; indices and token ids count from 0.
 
 from __future__ import annotations
 
-import itertools
-import math
-
 import sympy
 
 from cvquiz.answers import DEFAULT_TOLERANCE
-from cvquiz.errors import ProblemError
-from cvquiz.problems._format import (approx, approx_vector, check_boundary, exact, keep_mistakes, matrix,
-                                     power, show, vector)
-from cvquiz.problems.registry import Draft, Redraw, Rng, problem
+from cvquiz.problems._format import (NUMBER, TOKENS, VECTOR, WHOLE, approx_vector, listed, matrix, power,
+                                     reject_long, vector)
+from cvquiz.problems.registry import (Draft, Redraw, Rng, answer_rule, approx, as_param, distinct_mistakes,
+                                      exact_and_approx, option, problem, reject_near_boundary, show)
 from cvquiz.text import Text
-
-
-def _option(name: str, value, allowed):
-    if value is not None and value not in allowed:
-        raise ProblemError(f"option {name}: expected one of {list(allowed)}, got {value!r}")
-    return value
 
 
 def _sigmoid(z):
@@ -39,13 +30,13 @@ def _transpose(W):
     return [list(col) for col in zip(*W)]
 
 
-def _json(x):
+def as_param(x):
     x = sympy.sympify(x)
     return int(x) if x.is_Integer else float(x)
 
 
 def _json_matrix(W):
-    return [[_json(v) for v in row] for row in W]
+    return [[as_param(v) for v in row] for row in W]
 
 
 # ---------------------------------------------------------------------------------------
@@ -68,9 +59,9 @@ def _rnn_count(gates: int, inputs: int, hidden: int, layers: int, biases: int, s
          title=Text("Parameters of an RNN, LSTM or GRU", "RNN、LSTM、GRU 的参数量"),
          options=("cell", "bias", "layers"))
 def rnn_params(rng: Rng, cell: str | None = None, bias: str | None = None, layers: int | None = None) -> Draft:
-    cell = _option("cell", cell, tuple(_GATES)) or rng.choice(["rnn", "lstm", "lstm", "gru"])
-    bias = _option("bias", bias, ("two", "one", "none")) or rng.choice(["two", "two", "one", "none"])
-    layers = _option("layers", layers, (1, 2)) or rng.choice([1, 1, 2])
+    cell = option(rng, "cell", cell, tuple(_GATES))
+    bias = option(rng, "bias", bias, ("two", "one", "none"))
+    layers = option(rng, "layers", layers, (1, 2))
     G = _GATES[cell]
     D = rng.choice([8, 10, 16, 20, 32, 50, 64, 100, 128])
     H = rng.choice([16, 20, 32, 64, 100, 128, 256])
@@ -148,8 +139,9 @@ def rnn_params(rng: Rng, cell: str | None = None, bias: str | None = None, layer
         candidates.append((_rnn_count(G, D, H, 2, nb, second_input=D), Text(
             f"The second layer's input is the first layer's hidden state, of size {H}, not the input size {D}.",
             f"第二层的输入是第一层的隐藏状态（维度 {H}），不是原始输入维度 {D}。")))
-    mistakes = keep_mistakes("number", answer, None, [(sympy.Integer(v), t) for v, t in candidates])
+    mistakes = distinct_mistakes(answer, None, [(sympy.Integer(v), t) for v, t in candidates])
     params = {"cell": cell, "input_size": D, "hidden_size": H, "num_layers": layers, "bias": bias}
+    prompt = prompt + answer_rule(None, WHOLE)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="number", solution=solution,
                  hint=hint, tolerance=None, mistakes=mistakes)
 
@@ -172,7 +164,8 @@ def rnn_step(rng: Rng) -> Draft:
         raise Redraw  # saturated, or a term that plays no part
     answer = [sympy.tanh(v) for v in a]
     tolerance = DEFAULT_TOLERANCE
-    check_boundary(answer, tolerance)
+    reject_near_boundary(answer, tolerance)
+    reject_long(answer)
 
     prompt = Text(
         f"A vanilla RNN computes h_t = tanh(x_t W_xh + h_(t−1) W_hh + b), with row vectors and weights "
@@ -193,7 +186,7 @@ def rnn_step(rng: Rng) -> Draft:
     hint = Text("Entry j of x @ W is Σ_i x_i W[i][j]: multiply by the column. Add the three terms, then tanh.",
                 "x @ W 的第 j 个分量是 Σ_i x_i W[i][j]：与第 j 列相乘。三项相加后再取 tanh。")
     hw_t = _matmul_row(h, _transpose(W_hh))
-    mistakes = keep_mistakes("vector", answer, tolerance, [
+    mistakes = listed(distinct_mistakes(answer, tolerance, [
         (a, Text("You stopped at the pre-activation; apply tanh to each entry.",
                  "你停在了激活前的值；还要对每个分量取 tanh。")),
         ([sympy.tanh(p + q + c) for p, q, c in zip(xw, hw_t, b)], Text(
@@ -207,9 +200,10 @@ def rnn_step(rng: Rng) -> Draft:
             "上一时刻隐藏状态通过 h_(t−1) W_hh 进入计算，这正是循环所在。")),
         ([_sigmoid(v) for v in a], Text("A vanilla RNN uses tanh, not the sigmoid.",
                                         "普通 RNN 用的是 tanh，不是 sigmoid。")),
-    ])
-    params = {"x": [_json(v) for v in x], "h_prev": [_json(v) for v in h], "W_xh": _json_matrix(W_xh),
-              "W_hh": _json_matrix(W_hh), "b": [_json(v) for v in b]}
+    ]))
+    params = {"x": [as_param(v) for v in x], "h_prev": [as_param(v) for v in h], "W_xh": _json_matrix(W_xh),
+              "W_hh": _json_matrix(W_hh), "b": [as_param(v) for v in b]}
+    prompt = prompt + answer_rule(tolerance, VECTOR)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="vector", solution=solution,
                  hint=hint, tolerance=tolerance, mistakes=mistakes)
 
@@ -217,7 +211,7 @@ def rnn_step(rng: Rng) -> Draft:
 @problem("lstm_step", topic="sequence", concepts=("sequence.lstm",), version=1,
          title=Text("One LSTM step", "LSTM 的一步"), options=("output",))
 def lstm_step(rng: Rng, output: str | None = None) -> Draft:
-    output = _option("output", output, ("c", "h")) or rng.choice(["c", "h"])
+    output = option(rng, "output", output, ("c", "h"))
     D, H = rng.choice([1, 2]), 1
     x = [sympy.Integer(rng.integer(-2, 2)) for _ in range(D)]
     h = [rng.decimal(-0.9, 0.9)]
@@ -234,7 +228,8 @@ def lstm_step(rng: Rng, output: str | None = None) -> Draft:
     h_t = o * sympy.tanh(c_t)
     answer = c_t if output == "c" else h_t
     tolerance = DEFAULT_TOLERANCE
-    check_boundary(answer, tolerance)
+    reject_near_boundary(answer, tolerance)
+    reject_long(answer)
 
     def cell(i_, f_, g_):
         return f_ * c[0] + i_ * g_
@@ -270,7 +265,7 @@ def lstm_step(rng: Rng, output: str | None = None) -> Draft:
             (c_t, Text("That is c_t; the question asks for the hidden state h_t = o ⊙ tanh(c_t).",
                        "这是 c_t；题目问的是隐藏状态 h_t = o ⊙ tanh(c_t)。")),
         ]
-    mistakes = keep_mistakes("number", answer, tolerance, candidates)
+    mistakes = listed(distinct_mistakes(answer, tolerance, candidates))
 
     ask_en = "the new cell state c_t" if output == "c" else "the new hidden state h_t"
     ask_zh = "新的细胞状态 c_t" if output == "c" else "新的隐藏状态 h_t"
@@ -297,9 +292,10 @@ def lstm_step(rng: Rng, output: str | None = None) -> Draft:
     hint = Text("First the four pre-activations (one per column), then σ for i, f, o and tanh for g; "
                 "c_t = f·c_(t−1) + i·g.",
                 "先算四个激活前的值（每列一个），再对 i, f, o 取 σ、对 g 取 tanh；c_t = f·c_(t−1) + i·g。")
-    params = {"x": [_json(v) for v in x], "h_prev": [_json(v) for v in h], "c_prev": [_json(v) for v in c],
-              "W_xh": _json_matrix(W_xh), "W_hh": _json_matrix(W_hh), "b": [_json(v) for v in b],
+    params = {"x": [as_param(v) for v in x], "h_prev": [as_param(v) for v in h], "c_prev": [as_param(v) for v in c],
+              "W_xh": _json_matrix(W_xh), "W_hh": _json_matrix(W_hh), "b": [as_param(v) for v in b],
               "gate_order": "ifog", "output": output}
+    prompt = prompt + answer_rule(tolerance, NUMBER)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="number", solution=solution,
                  hint=hint, tolerance=tolerance, mistakes=mistakes)
 
@@ -310,7 +306,7 @@ def lstm_step(rng: Rng, output: str | None = None) -> Draft:
 @problem("grad_clip", topic="sequence", concepts=("sequence.gradients",), version=1,
          title=Text("Gradient clipping by global norm", "按全局范数裁剪梯度"), options=("tensors",))
 def grad_clip(rng: Rng, tensors: int | None = None) -> Draft:
-    tensors = _option("tensors", tensors, (1, 2)) or rng.choice([1, 2, 2])
+    tensors = option(rng, "tensors", tensors, (1, 2))
     sizes = [rng.integer(2, 3)] if tensors == 1 else [2, rng.integer(1, 2)]
     grads = [[sympy.Integer(rng.integer(-6, 6)) for _ in range(n)] for n in sizes]
     flat = [g for part in grads for g in part]
@@ -323,7 +319,8 @@ def grad_clip(rng: Rng, tensors: int | None = None) -> Draft:
     scale = max_norm / norm if clipped else sympy.Integer(1)
     answer = [g * scale for g in flat]
     tolerance = DEFAULT_TOLERANCE
-    check_boundary(answer, tolerance)
+    reject_near_boundary(answer, tolerance)
+    reject_long(answer)
 
     names = ["g_W", "g_b"] if tensors == 2 else ["g"]
     given = ",  ".join(f"{n} = {vector(part)}" for n, part in zip(names, grads))
@@ -374,9 +371,10 @@ def grad_clip(rng: Rng, tensors: int | None = None) -> Draft:
         ([g * max_norm / sq for g in flat], Text(
             "Divide by the norm √(Σg²), not by the sum of squares.", "要除以范数 √(Σg²)，而不是平方和。")),
     ]
-    mistakes = keep_mistakes("vector", answer, tolerance, candidates)
-    params = {"grads": [[_json(g) for g in part] for part in grads], "names": names,
-              "max_norm": _json(max_norm)}
+    mistakes = listed(distinct_mistakes(answer, tolerance, candidates))
+    params = {"grads": [[as_param(g) for g in part] for part in grads], "names": names,
+              "max_norm": as_param(max_norm)}
+    prompt = prompt + answer_rule(tolerance, VECTOR)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="vector", solution=solution,
                  hint=hint, tolerance=tolerance, mistakes=mistakes)
 
@@ -386,6 +384,11 @@ def _singular_max(W):
     fro2 = sum(v**2 for row in W for v in row)
     det = W[0][0] * W[1][1] - W[0][1] * W[1][0]
     return sympy.sqrt((fro2 + sympy.sqrt(fro2**2 - 4 * det**2)) / 2)
+
+
+def _power(base, exponent: int):
+    """``base ** exponent`` kept as a power, so that its exact form stays short to write and parse."""
+    return sympy.Pow(base, exponent, evaluate=False)
 
 
 def _spectral_radius(W) -> float:
@@ -399,7 +402,7 @@ def _spectral_radius(W) -> float:
          title=Text("Vanishing and exploding gradients over T steps", "T 步上的梯度消失与爆炸"),
          options=("activation",))
 def jacobian_bound(rng: Rng, activation: str | None = None) -> Draft:
-    activation = _option("activation", activation, ("linear", "tanh")) or rng.choice(["linear", "tanh"])
+    activation = option(rng, "activation", activation, ("linear", "tanh"))
     W = [[rng.decimal(-1.2, 1.2) for _ in range(2)] for _ in range(2)]
     T = rng.choice([10, 15, 20, 30, 40, 50])
     if W[0][0] * W[1][1] == W[0][1] * W[1][0] or W[0][1] == W[1][0]:
@@ -410,9 +413,10 @@ def jacobian_bound(rng: Rng, activation: str | None = None) -> Draft:
     factor = gamma * sigma
     if not 0.6 < s < 1.6 or abs(float(sympy.N(factor)) - 1) < 0.03:
         raise Redraw
-    answer = factor ** (T - 1)
+    answer = _power(factor, T - 1)
     tolerance = DEFAULT_TOLERANCE
-    check_boundary(answer, tolerance)
+    reject_near_boundary(answer, tolerance)
+    reject_long(answer)
 
     rho = sympy.Float(_spectral_radius(W), 30)
     frob = sympy.sqrt(sum(v**2 for row in W for v in row))
@@ -440,31 +444,32 @@ def jacobian_bound(rng: Rng, activation: str | None = None) -> Draft:
         f"写出这个上界的数值。")
     base = f"{approx(factor)}"
     solution = Text(
-        f"σ_max(W_hh) = √(largest eigenvalue of W_hhᵀW_hh) = {exact(sigma)}. ∂h_T/∂h_1 is a product of "
+        f"σ_max(W_hh) = √(largest eigenvalue of W_hhᵀW_hh) = {exact_and_approx(sigma)}. ∂h_T/∂h_1 is a product of "
         f"T − 1 = {T - 1} Jacobians. {bound_en}\nBound: {power(base, T - 1)} ≈ {approx(answer)}; "
         f"the factor is {'above' if trend.en == 'explodes' else 'below'} 1, so the gradient {trend.en}.",
-        f"σ_max(W_hh) = √(W_hhᵀW_hh 的最大特征值) = {exact(sigma)}。∂h_T/∂h_1 是 T − 1 = {T - 1} 个雅可比"
+        f"σ_max(W_hh) = √(W_hhᵀW_hh 的最大特征值) = {exact_and_approx(sigma)}。∂h_T/∂h_1 是 T − 1 = {T - 1} 个雅可比"
         f"矩阵的乘积。{bound_zh}\n上界：{power(base, T - 1)} ≈ {approx(answer)}；因子"
         f"{'大于' if trend.en == 'explodes' else '小于'} 1，梯度{trend.zh}。")
     hint = Text("Singular values of W are square roots of the eigenvalues of WᵀW. From h_1 to h_T there are "
                 "T − 1 steps.",
                 "W 的奇异值是 WᵀW 特征值的平方根。从 h_1 到 h_T 共 T − 1 步。")
     candidates = [
-        (factor**T, Text(f"From h_1 to h_T there are T − 1 = {T - 1} Jacobians, not T.",
+        (_power(factor, T), Text(f"From h_1 to h_T there are T − 1 = {T - 1} Jacobians, not T.",
                          f"从 h_1 到 h_T 共有 T − 1 = {T - 1} 个雅可比矩阵，不是 T 个。")),
-        (gamma**(T - 1) * rho**(T - 1), Text(
+        (_power(gamma * rho, T - 1), Text(
             "You used the largest |eigenvalue| of W_hh. For a non-symmetric matrix the norm bound uses the "
             "largest singular value, √(λ_max(W_hhᵀW_hh)).",
             "你用了 W_hh 特征值绝对值的最大者。对非对称矩阵，范数上界要用最大奇异值 √(λ_max(W_hhᵀW_hh))。")),
-        (gamma**(T - 1) * frob**(T - 1), Text(
+        (_power(gamma * frob, T - 1), Text(
             "You used the Frobenius norm; the spectral norm is the largest singular value.",
             "你用了 Frobenius 范数；谱范数是最大奇异值。")),
     ]
     if activation == "tanh":
-        candidates.append((sigma**(T - 1), Text(
+        candidates.append((_power(sigma, T - 1), Text(
             "Each step also multiplies by tanh' ≤ γ; include γ^(T−1).", "每一步还乘上 tanh' ≤ γ；要包含 γ^(T−1)。")))
-    mistakes = keep_mistakes("number", answer, tolerance, candidates)
-    params = {"W_hh": _json_matrix(W), "T": T, "activation": activation, "tanh_prime_bound": _json(gamma)}
+    mistakes = listed(distinct_mistakes(answer, tolerance, candidates))
+    params = {"W_hh": _json_matrix(W), "T": T, "activation": activation, "tanh_prime_bound": as_param(gamma)}
+    prompt = prompt + answer_rule(tolerance, NUMBER)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="number", solution=solution,
                  hint=hint, tolerance=tolerance, mistakes=mistakes)
 
@@ -472,7 +477,7 @@ def jacobian_bound(rng: Rng, activation: str | None = None) -> Draft:
 @problem("bptt_chunks", topic="sequence", concepts=("sequence.bptt",), version=1,
          title=Text("Truncated BPTT: chunks and stored states", "截断 BPTT：块数与保存的状态"), options=("ask",))
 def bptt_chunks(rng: Rng, ask: str | None = None) -> Draft:
-    ask = _option("ask", ask, ("chunks", "stored")) or rng.choice(["chunks", "stored"])
+    ask = option(rng, "ask", ask, ("chunks", "stored"))
     dT = rng.choice([16, 20, 25, 32, 35, 50, 64, 100])
     L = dT * rng.integer(3, 40) + (rng.integer(1, dT - 1) if rng.random.random() < 0.7 else 0)
     B = rng.choice([8, 16, 32, 64])
@@ -527,8 +532,9 @@ def bptt_chunks(rng: Rng, ask: str | None = None) -> Draft:
         ]
     hint = Text("Chunks: ⌈T/ΔT⌉. Memory: only the states inside one chunk are kept for its backward pass.",
                 "块数：⌈T/ΔT⌉。内存：一次反向传播只需保存本块内的状态。")
-    mistakes = keep_mistakes("number", answer, None, candidates)
+    mistakes = distinct_mistakes(answer, None, candidates)
     params = {"T": L, "chunk": dT, "batch": B, "hidden_size": H, "ask": ask}
+    prompt = prompt + answer_rule(None, WHOLE)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="number", solution=solution,
                  hint=hint, tolerance=None, mistakes=mistakes)
 
@@ -560,12 +566,12 @@ def _beam(first, table, steps, k):
 @problem("beam_search", topic="sequence", concepts=("sequence.sampling",), version=1,
          title=Text("Beam search on a small table", "小概率表上的束搜索"), options=("steps", "beam_width"))
 def beam_search(rng: Rng, steps: int | None = None, beam_width: int | None = None) -> Draft:
-    steps = _option("steps", steps, (2, 3)) or rng.choice([2, 3])
-    k = _option("beam_width", beam_width, (2,)) or 2
+    steps = option(rng, "steps", steps, (2, 3))
+    k = option(rng, "beam_width", beam_width, (2,))
     V = 3
 
     def row():
-        parts = rng.choice([(5, 3, 2), (6, 3, 1), (4, 4, 2), (5, 4, 1), (7, 2, 1), (4, 3, 3), (6, 2, 2), (5, 5, 0)])
+        parts = rng.choice([(5, 3, 2), (6, 3, 1), (5, 4, 1), (7, 2, 1), (4, 3, 3), (8, 1, 1), (9, 1, 0), (6, 4, 0)])
         return [sympy.Rational(p, 10) for p in rng.shuffle(parts)]
 
     first = row()
@@ -574,7 +580,7 @@ def beam_search(rng: Rng, steps: int | None = None, beam_width: int | None = Non
     greedy, _ = _beam(first, table, steps, 1)
     best_all, _ = _beam(first, table, steps, V**steps)
     answer = list(beams[0][0])
-    if list(greedy[0][0]) == answer and rng.random.random() < 0.7:
+    if list(greedy[0][0]) == answer and rng.random.random() < 0.9:
         raise Redraw  # most variants should show greedy and beam apart
 
     head = " " * len("  y_prev=0 ") + " ".join(f"{f'y={v}':>5}" for v in range(V))
@@ -603,7 +609,7 @@ def beam_search(rng: Rng, steps: int | None = None, beam_width: int | None = Non
     hint = Text("Greedy keeps one sequence; beam search keeps the k most probable prefixes at each step and "
                 "compares products of probabilities, not the last step's probability.",
                 "贪心只保留一个序列；束搜索每步保留概率最高的 k 个前缀，比较的是概率乘积，而不只是最后一步的概率。")
-    mistakes = keep_mistakes("indices", answer, None, [
+    mistakes = distinct_mistakes(answer, None, [
         (list(greedy[0][0]), Text(
             "That is the greedy choice (beam width 1). With k = 2 the second-best prefix survives and can "
             "lead to a more probable sequence.",
@@ -616,7 +622,8 @@ def beam_search(rng: Rng, steps: int | None = None, beam_width: int | None = Non
             "That sequence is in the final beam but ranks second; compare the products of probabilities.",
             "这个序列在最终的束里，但排第二；比较概率乘积。")),
     ])
-    params = {"tokens": list(range(V)), "first": [_json(p) for p in first], "table": _json_matrix(table),
+    params = {"tokens": list(range(V)), "first": [as_param(p) for p in first], "table": _json_matrix(table),
               "steps": steps, "beam_width": k}
+    prompt = prompt + answer_rule(None, TOKENS)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="indices", solution=solution,
                  hint=hint, tolerance=None, mistakes=mistakes)
