@@ -94,7 +94,7 @@ class Screen:
             drawing = draw_figure(item.figure, plain=self.plain)
             if drawing:
                 parts += [RichText(""), RichText(drawing)]
-        if item.accepted is not None:
+        if item.accepted is not None and item.seed is None:  # a generated prompt states its own rule
             parts += [RichText(""), RichText(f"{self.label('accepted')}: {self.t(item.accepted)}", style="dim")]
         self._block(Group(*parts), title=escape(title))
 
@@ -153,7 +153,7 @@ class Screen:
             head = (f"共 {summary.asked} 题：正确 {summary.correct}，错误 {summary.wrong}，"
                     f"跳过 {summary.skipped}，用过提示 {summary.hinted}")
         else:
-            head = (f"{summary.asked} questions: {summary.correct} right, {summary.wrong} wrong, "
+            head = (f"{summary.asked} question{'' if summary.asked == 1 else 's'}: {summary.correct} right, {summary.wrong} wrong, "
                     f"{summary.skipped} skipped, {summary.hinted} with a hint")
         lines = [head]
         for topic, (right, total) in sorted(summary.by_topic.items()):

@@ -194,3 +194,30 @@ def test_the_first_question_of_the_builtin_course_appears(tmp_path):
                         input=":s\n:s\n")
     assert result.returncode == 0, result.stderr
     assert "[1/2] attention" in result.stdout and "Session summary" in result.stdout
+
+
+def test_an_exam_session_gives_no_feedback_until_the_end(course, tmp_path):
+    result = run_cvquiz("--course", str(course), "practice", "nms", "--exam", "5", "--db", str(tmp_path / "p.sqlite3"),
+                        "--plain", "--seed", "1", input="B\n1/2\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Mock exam: 2 questions, 5 minutes" in out
+    results_start = out.index("Wrong")  # the first verdict comes only after both answers
+    assert out[:results_start].count("> ") == 2  # both answers typed before any verdict
+    assert "Suppression needs IoU strictly above the threshold" in out[results_start:]
+    assert "2 questions: 0 right, 2 wrong" in out
+
+
+def test_until_pulls_the_next_review_before_the_exam_day(course, tmp_path):
+    from datetime import date, datetime, timedelta, timezone
+
+    db = tmp_path / "p.sqlite3"
+    exam_day = date.today() + timedelta(days=3)
+    for _ in range(3):  # right answers again and again would push the interval far beyond three days
+        run_cvquiz("--course", str(course), "practice", "detection.nms-strict", "--db", str(db), "--plain",
+                   "--until", exam_day.isoformat(), input="A\n")
+    con = sqlite3.connect(db)
+    (due,) = con.execute("SELECT due FROM cards WHERE question_id = 'detection.nms-strict'").fetchone()
+    con.close()
+    exam_midnight = datetime.combine(exam_day, datetime.min.time()).astimezone(timezone.utc)
+    assert datetime.fromisoformat(due) < exam_midnight

@@ -1,0 +1,59 @@
+"""Start-up time of commands that need no tensors, measured as a user sees it.
+
+Runs each command N times in a fresh process and prints the median wall time, next to a bare
+``python -c pass`` measured in the same run (the machine is shared; compare ratios, not ms).
+
+    python benchmarks/startup.py [N]
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def median_seconds(argv: list[str], runs: int, stdin: str = "") -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(argv, input=stdin, capture_output=True, text=True, cwd=ROOT, check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def first_question_seconds(runs: int) -> float:
+    """Time from launch until the first question's panel is printed (pexpect would add noise;
+    the session reads an empty stdin, so the process ends right after the first question)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "p.sqlite3")
+        return median_seconds([sys.executable, "-m", "cvquiz", "practice", "attention", "--count", "1",
+                               "--plain", "--db", db], runs)
+
+
+def main() -> None:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 15
+    python = [sys.executable]
+    rows = [
+        ("python -c pass", median_seconds([*python, "-c", "pass"], runs)),
+        ("cvquiz --help", median_seconds([*python, "-m", "cvquiz", "--help"], runs)),
+        ("cvquiz --version", median_seconds([*python, "-m", "cvquiz", "--version"], runs)),
+        ("cvquiz topics", median_seconds([*python, "-m", "cvquiz", "topics"], runs)),
+        ("cvquiz bank check", median_seconds([*python, "-m", "cvquiz", "bank", "check"], runs)),
+        ("practice: to the first question and out", first_question_seconds(runs)),
+        ("python -c 'import torch'", median_seconds([*python, "-c", "import torch"], max(3, runs // 3))),
+    ]
+    base = rows[0][1]
+    print(f"median of {runs} runs; python {sys.version.split()[0]}")
+    print(f"{'command':<42} {'median ms':>10} {'x python':>9}")
+    for name, seconds in rows:
+        print(f"{name:<42} {seconds * 1000:>10.0f} {seconds / base:>9.1f}")
+
+
+if __name__ == "__main__":
+    main()
