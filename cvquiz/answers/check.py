@@ -228,7 +228,7 @@ def _number_agrees(x: sympy.Expr, v: sympy.Expr, tolerance: Tolerance | None) ->
                 return True  # the same number written another way (log(8) and 3*log(2))
             return leniency and d <= DECIMAL_FOR_EXACT_REL * abs(xf)
         return any(d <= allowed for allowed in _allowed_errors(_fraction(x), tolerance))
-    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+    except Exception:  # sympy could not evaluate the typed value precisely (PrecisionExhausted, ...)
         return False
 
 
@@ -385,8 +385,11 @@ def _plain(e: sympy.Expr) -> str:
 
 
 def _nstr(x: sympy.Expr, digits: int) -> str:
-    with mpmath.workdps(digits + 10):
-        return mpmath.nstr(mpmath.mpf(str(sympy.N(x, digits + 10))), digits)
+    """``x`` to ``digits`` significant digits, as mpmath prints it (``0.4286``, ``3.333e-7``)."""
+    if x.is_Rational:
+        return _EV.nstr(_EV.mpf(int(x.p)) / int(x.q), digits)
+    return _EV.nstr(_EV.mpf(_to_fraction(sympy.N(x, digits + 10)).numerator)
+                    / _to_fraction(sympy.N(x, digits + 10)).denominator, digits)
 
 
 def _format_number(x: sympy.Expr, digits: int) -> str:
@@ -394,7 +397,7 @@ def _format_number(x: sympy.Expr, digits: int) -> str:
         return str(int(x))
     if _is_decimal(x):
         text = _decimal_text(x)
-        if len(text) <= 16:
+        if len(text) <= 24:
             return text
     exact = f"{int(x.p)}/{int(x.q)}" if x.is_Rational else _plain(x)
     return f"{exact} ≈ {_nstr(x, digits)}"
@@ -414,7 +417,7 @@ def _decimal_text(x: sympy.Rational) -> str:
 def _exact_number(x: sympy.Expr) -> str:
     if x.is_Integer:
         return str(int(x))
-    if _is_decimal(x) and len(_decimal_text(x)) <= 16:
+    if _is_decimal(x) and len(_decimal_text(x)) <= 24:
         return _decimal_text(x)
     return f"{int(x.p)}/{int(x.q)}" if x.is_Rational else _plain(x)
 

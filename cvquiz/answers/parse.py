@@ -282,8 +282,9 @@ _FUNCTIONS: dict[str, _Func] = {f.name: f for f in [
     _Func("tanh", (1, 1), sympy.tanh, _MP.tanh),
     _Func("sigmoid", (1, 1), lambda x: 1 / (1 + sympy.exp(-x)), lambda x: 1 / (1 + _MP.exp(-x)), _EXP_LIMIT),
     _Func("abs", (1, 1), sympy.Abs, abs),
-    _Func("floor", (1, 1), sympy.floor, _MP.floor),
-    _Func("ceil", (1, 1), sympy.ceiling, _MP.ceil),
+    _Func("floor", (1, 1), sympy.floor, _MP.floor, 1e15),
+    _Func("ceil", (1, 1), sympy.ceiling, _MP.ceil, 1e15),
+    _Func("ceiling", (1, 1), sympy.ceiling, _MP.ceil, 1e15),
     _Func("max", (1, 10), sympy.Max, max),
     _Func("min", (1, 10), sympy.Min, min),
 ]}
