@@ -12,7 +12,7 @@ from sympy import Rational, log, sqrt
 
 from cvquiz.answers import DEFAULT_TOLERANCE
 from cvquiz.problems.registry import (
-    Draft, Redraw, Rng, answer_rule, as_param, distinct_mistakes, exact_and_approx, factor, lines,
+    Draft, Redraw, Rng, answer_rule, approx, as_param, distinct_mistakes, exact_and_approx, factor, lines,
     option, problem, reject_near_boundary, same, show,
 )
 from cvquiz.text import Text
@@ -46,7 +46,7 @@ def _kl_terms(mu, sigma) -> list[Text]:
     for i, (m, s) in enumerate(zip(mu, sigma), start=1):
         term = s**2 + m**2 - 1 - log(s**2)
         out.append(same(f"  dim {i}: σ² + μ² − 1 − ln σ² = {show(s**2)} + {show(m**2)} − 1 − ln {show(s**2)} "
-                        f"= {exact_and_approx(term)}"))
+                        f"≈ {approx(term)}"))
     return out
 
 
@@ -115,8 +115,8 @@ def elbo(rng: Rng) -> Draft:
         *_kl_terms(mu, sigma),
         same(f"KL = {exact_and_approx(kl)}"),
         same(f"ELBO = {show(recon)} − {exact_and_approx(kl)} = {exact_and_approx(answer)}"),
-        Text(f"(The training loss is −ELBO ≈ {exact_and_approx(-answer).split('≈')[-1].strip()}.)",
-             f"（训练损失是 −ELBO ≈ {exact_and_approx(-answer).split('≈')[-1].strip()}。）"),
+        Text(f"(The training loss is −ELBO ≈ {approx(-answer)}.)",
+             f"（训练损失是 −ELBO ≈ {approx(-answer)}。）"),
     )
     candidates = [
         (recon + kl, Text("The KL term is subtracted: ELBO = reconstruction − KL.", "KL 项是减去的：ELBO = 重建项 − KL。")),
@@ -228,7 +228,13 @@ def gan_losses(rng: Rng, loss: str | None = None) -> Draft:
 
 
 def approx_text(x) -> str:
-    return exact_and_approx(x).split("≈")[-1].strip() if "≈" in exact_and_approx(x) else exact_and_approx(x)
+    """A short decimal for a worked step: exact when it is a short decimal, else 4 significant figures."""
+    x = sympy.sympify(x)
+    if x.is_Rational:
+        exact = show(x)
+        if "/" not in exact and len(exact) <= 7:
+            return exact
+    return approx(x)
 
 
 WRT = ("D", "logit")

@@ -287,42 +287,55 @@ def reject_near_boundary(answer: Any, tolerance: Tolerance | None) -> None:
             raise Redraw
 
 
+def _numeric(value: Any) -> Any:
+    """A comparable form: floats when not exact, sympy values when exact; None when not real and finite."""
+    if isinstance(value, (list, tuple)):
+        parts = [_numeric(v) for v in value]
+        return None if any(p is None for p in parts) else parts
+    v = sympy.sympify(value)
+    if not (v.is_real and v.is_finite):
+        return None
+    return v
+
+
 def _apart(a: Any, b: Any, exact: bool) -> bool:
     """Whether two answers of the same form are clearly different (2 % apart when not exact)."""
-    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
-        if not isinstance(a, (list, tuple)) or not isinstance(b, (list, tuple)) or len(a) != len(b):
+    if isinstance(a, list) or isinstance(b, list):
+        if not isinstance(a, list) or not isinstance(b, list) or len(a) != len(b):
             return True
         return any(_apart(x, y, exact) for x, y in zip(a, b))
     if exact:
-        return sympy.sympify(a) != sympy.sympify(b)
-    fa, fb = float(sympy.N(a, 30)), float(sympy.N(b, 30))
-    return abs(fa - fb) > 0.02 * max(abs(fa), abs(fb)) + 1e-9
+        return a != b
+    return abs(a - b) > 0.02 * max(abs(a), abs(b)) + 1e-9
 
 
-def _finite(value: Any) -> bool:
-    values = value if isinstance(value, (list, tuple)) else [value]
-    for v in values:
-        v = sympy.sympify(v)
-        if not (v.is_real and v.is_finite):
-            return False
-    return True
+def _floats(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_floats(v) for v in value]
+    return float(sympy.N(value, 20))
 
 
 def distinct_mistakes(answer: Any, tolerance: Tolerance | None,
                       candidates: list[tuple[Any, Text]]) -> tuple[Mistake, ...]:
     """The candidate mistakes that are real numbers clearly apart from the answer and from
-    each other (a mistake that happens to give the right value here teaches nothing)."""
+    each other (a mistake that happens to give the right value here teaches nothing).
+    Not exact (a tolerance): "clearly" means more than 2 % apart, so a student who rounds a
+    mistake's value to 3 significant figures is still told about that mistake."""
     exact = tolerance is None
-    kept: list[Mistake] = []
+    convert = (lambda v: v) if exact else _floats
+    target = convert(_numeric(answer))
+    kept: list[tuple[Any, Mistake]] = []
     for value, feedback in candidates:
-        if value is None or not _finite(value):
+        if value is None:
             continue
-        if not _apart(value, answer, exact):
+        numeric = _numeric(value)
+        if numeric is None:
             continue
-        if any(not _apart(value, m.answer, exact) for m in kept):
+        numeric = convert(numeric)
+        if not _apart(numeric, target, exact) or any(not _apart(numeric, k, exact) for k, _ in kept):
             continue
-        kept.append(Mistake(value, feedback))
-    return tuple(kept)
+        kept.append((numeric, Mistake(value, feedback)))
+    return tuple(m for _, m in kept)
 
 
 def answer_rule(tolerance: Tolerance | None, form: Text | None = None) -> Text:
