@@ -424,12 +424,13 @@ def layernorm(rng: Rng, affine: bool | None = None) -> Draft:
         f"对词元向量 x = {vector(x)} 做 LayerNorm{affine_zh}，eps = 0：y = γ ⊙ (x − μ)/σ + β，其中 μ 和 σ² "
         f"是该向量的均值和（有偏、除以 D 的）方差。求 y。")
     devs = vector([v - mu for v in x])
+    mean_text = f"({' + '.join(show(v) for v in x)})/{D} = {exact_and_approx(mu)}".replace("+ -", "− ")
     tail_en = f"; then y = γ ⊙ z + β = {approx_vector(answer)}" if affine else " = y"
     tail_zh = f"；再算 y = γ ⊙ z + β = {approx_vector(answer)}" if affine else " = y"
     solution = Text(
-        f"μ = {show(sum(x))}/{D} = {show(mu)}; x − μ = {devs}; σ² = {show(var)}, σ = {exact_and_approx(sd)}. "
+        f"μ = {mean_text}; x − μ = {devs}; σ² = {exact_and_approx(var)}, σ = {exact_and_approx(sd)}. "
         f"z = (x − μ)/σ = {approx_vector([(v - mu) / sd for v in x])}{tail_en}.",
-        f"μ = {show(sum(x))}/{D} = {show(mu)}；x − μ = {devs}；σ² = {show(var)}，σ = {exact_and_approx(sd)}。"
+        f"μ = {mean_text}；x − μ = {devs}；σ² = {exact_and_approx(var)}，σ = {exact_and_approx(sd)}。"
         f"z = (x − μ)/σ = {approx_vector([(v - mu) / sd for v in x])}{tail_zh}。")
     hint = Text("Mean, then the mean of the squared deviations (divide by D), then divide by its square root.",
                 "先求均值，再求偏差平方的均值（除以 D），最后除以它的平方根。")

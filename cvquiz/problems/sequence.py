@@ -335,14 +335,14 @@ def grad_clip(rng: Rng, tensors: int | None = None) -> Draft:
         f"顺序为 {order_zh}。")
     squares = " + ".join(f"({show(g)})²" if g < 0 else f"{show(g)}²" for g in flat)
     if clipped:
-        work_en = (f"‖g‖ = √({squares}) = √{sq} ≈ {approx(norm)} > {show(max_norm)}, so scale by "
-                   f"{show(max_norm)}/√{sq} ≈ {approx(scale)}: {approx_vector(answer)}.")
-        work_zh = (f"‖g‖ = √({squares}) = √{sq} ≈ {approx(norm)} > {show(max_norm)}，所以乘以 "
-                   f"{show(max_norm)}/√{sq} ≈ {approx(scale)}：{approx_vector(answer)}。")
+        work_en = (f"‖g‖ = √({squares}) = {exact_and_approx(norm)} > {show(max_norm)}, so scale by "
+                   f"{show(max_norm)}/‖g‖ = {exact_and_approx(scale)}: {approx_vector(answer)}.")
+        work_zh = (f"‖g‖ = √({squares}) = {exact_and_approx(norm)} > {show(max_norm)}，所以乘以 "
+                   f"{show(max_norm)}/‖g‖ = {exact_and_approx(scale)}：{approx_vector(answer)}。")
     else:
-        work_en = (f"‖g‖ = √({squares}) = √{sq} ≈ {approx(norm)} ≤ {show(max_norm)}: the gradients are left "
+        work_en = (f"‖g‖ = √({squares}) = {exact_and_approx(norm)} ≤ {show(max_norm)}: the gradients are left "
                    f"unchanged, {vector(answer)}.")
-        work_zh = (f"‖g‖ = √({squares}) = √{sq} ≈ {approx(norm)} ≤ {show(max_norm)}：梯度保持不变，"
+        work_zh = (f"‖g‖ = √({squares}) = {exact_and_approx(norm)} ≤ {show(max_norm)}：梯度保持不变，"
                    f"{vector(answer)}。")
     solution = Text("One norm over all gradients together. " + work_en, "所有梯度合起来算一个范数。" + work_zh)
     hint = Text("‖g‖ = √(sum of the squares of every entry of every gradient); clipping only ever scales down.",
