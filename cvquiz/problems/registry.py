@@ -288,10 +288,18 @@ def reject_near_boundary(answer: Any, tolerance: Tolerance | None) -> None:
 
 
 def _numeric(value: Any) -> Any:
-    """A comparable form: floats when not exact, sympy values when exact; None when not real and finite."""
+    """A comparable form of an answer (sympy numbers inside lists, sets and mappings);
+    None when some number in it is not real and finite."""
+    if isinstance(value, dict):
+        parts = {k: _numeric(v) for k, v in value.items()}
+        return None if any(p is None for p in parts.values()) else parts
     if isinstance(value, (list, tuple)):
         parts = [_numeric(v) for v in value]
         return None if any(p is None for p in parts) else parts
+    if isinstance(value, (set, frozenset)):
+        return frozenset(value)
+    if isinstance(value, (bool, str)):
+        return value
     v = sympy.sympify(value)
     if not (v.is_real and v.is_finite):
         return None
@@ -300,19 +308,27 @@ def _numeric(value: Any) -> Any:
 
 def _apart(a: Any, b: Any, exact: bool) -> bool:
     """Whether two answers of the same form are clearly different (2 % apart when not exact)."""
+    if isinstance(a, dict) or isinstance(b, dict):
+        if not isinstance(a, dict) or not isinstance(b, dict) or a.keys() != b.keys():
+            return True
+        return any(_apart(a[k], b[k], exact) for k in a)
     if isinstance(a, list) or isinstance(b, list):
         if not isinstance(a, list) or not isinstance(b, list) or len(a) != len(b):
             return True
         return any(_apart(x, y, exact) for x, y in zip(a, b))
-    if exact:
+    if exact or not isinstance(a, float) or not isinstance(b, float):
         return a != b
     return abs(a - b) > 0.02 * max(abs(a), abs(b)) + 1e-9
 
 
 def _floats(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _floats(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_floats(v) for v in value]
-    return float(sympy.N(value, 20))
+    if isinstance(value, sympy.Expr):
+        return float(sympy.N(value, 20))
+    return value
 
 
 def distinct_mistakes(answer: Any, tolerance: Tolerance | None,

@@ -123,3 +123,13 @@ def test_distinct_mistakes_drop_values_equal_or_close_to_the_answer_or_to_each_o
     ])
     assert [m.answer for m in kept] == [sympy.Rational(3, 4), sympy.Rational(1, 4)]
     assert [m.answer for m in distinct_mistakes([0, 2], None, [([2, 0], fb), ([0, 2], fb)])] == [[2, 0]]
+
+
+def test_distinct_mistakes_compare_mappings_part_by_part_and_sets_as_sets():
+    fb = Text("f", "f")
+    answer = {"q": (2, 4, 8), "out": (4, 16)}
+    kept = distinct_mistakes(answer, None, [({"q": (2, 4, 8), "out": (4, 16)}, fb),
+                                            ({"q": (2, 8, 4), "out": (4, 16)}, fb)])
+    assert [m.answer for m in kept] == [{"q": (2, 8, 4), "out": (4, 16)}]
+    assert distinct_mistakes(frozenset({0, 2}), None, [({2, 0}, fb), ({0, 1}, fb)])[0].answer == {0, 1}
+    assert distinct_mistakes(True, None, [(True, fb), (False, fb)])[0].answer is False
