@@ -500,9 +500,16 @@ def near_boundary(expected: Any, tolerance: Tolerance | None) -> bool:
     """
     if _is_exact(tolerance):
         return False
-    if isinstance(expected, (list, tuple)):
+    if isinstance(expected, (list, tuple, set, frozenset)):
         return any(near_boundary(e, tolerance) for e in expected)
-    x = as_number(expected)
+    if isinstance(expected, dict):
+        return any(near_boundary(e, tolerance) for e in expected.values())
+    try:
+        x = as_number(expected)
+    except ValueError:
+        return False  # not a number (a label, a bool): compared exactly, never ambiguous
+    if x.free_symbols or not x.is_real:
+        return False
     if x.is_Integer:
         if tolerance.abs is None:
             return False

@@ -388,3 +388,9 @@ def test_checking_random_text_returns_a_verdict(typed):
         assert verdict.status in ("correct", "wrong", "invalid")
         assert (verdict.message is not None) == (verdict.status == "invalid")
     assert time.monotonic() - start < 3.0
+
+
+def test_near_boundary_looks_inside_mappings_and_ignores_what_is_not_a_number():
+    assert near_boundary({"a": R(3, 7), "b": R(4285, 10000)}, SIG3)
+    assert not near_boundary({"shape": (2, 8), "ok": True}, SIG3)
+    assert not near_boundary(True, SIG3)
