@@ -36,9 +36,14 @@ def _latent(rng: Rng):
     return mu, sigma
 
 
-def _kl(mu, sigma, variance=lambda s: s**2, log_var=lambda s: log(s**2), half=Rational(1, 2)):
-    """KL(N(μ, σ²) ‖ N(0, 1)) summed over dimensions: ½ Σ (σ² + μ² − 1 − ln σ²)."""
-    return half * sum((variance(s) + m**2 - 1 - log_var(s) for m, s in zip(mu, sigma)), Rational(0))
+def _kl(mu, sigma, variance=lambda s: s**2, log_of=lambda s: s**2, log_sign=-1, half=Rational(1, 2)):
+    """KL(N(μ, σ²) ‖ N(0, 1)) summed over dimensions: ½ Σ (σ² + μ² − 1 − ln σ²).
+
+    The logs are gathered into one, ½(Σ(σ² + μ² − 1) − ln Π σ²), so the exact answer stays short;
+    the keyword arguments make the predictable mistakes.
+    """
+    rational = sum((variance(s) + m**2 - 1 for m, s in zip(mu, sigma)), Rational(0))
+    return half * (rational + log_sign * log(sympy.prod([log_of(s) for s in sigma])))
 
 
 def _kl_terms(mu, sigma) -> list[Text]:
@@ -72,13 +77,13 @@ def gaussian_kl(rng: Rng) -> Draft:
         Text(f"KL = ½ × (sum) = {exact_and_approx(answer)}", f"KL = ½ × (求和) = {exact_and_approx(answer)}"),
     )
     candidates = [
-        (_kl(mu, sigma, variance=lambda s: s, log_var=lambda s: log(s)),
+        (_kl(mu, sigma, variance=lambda s: s, log_of=lambda s: s),
          Text("σ is the standard deviation: the formula needs the variance σ² (and ln σ²).",
               "σ 是标准差：公式里要用方差 σ²（以及 ln σ²）。")),
         (_kl(mu, sigma, half=1), Text("Don't forget the factor ½ in front of the sum.", "别忘了求和前的系数 ½。")),
-        (_kl(mu, sigma, log_var=lambda s: log(s)),
+        (_kl(mu, sigma, log_of=lambda s: s),
          Text("The log term is ln σ² = 2 ln σ, not ln σ.", "对数项是 ln σ² = 2 ln σ，而不是 ln σ。")),
-        (_kl(mu, sigma, log_var=lambda s: -log(s**2)),
+        (_kl(mu, sigma, log_sign=1),
          Text("The log term enters with a minus sign: … − ln σ².", "对数项前是减号：… − ln σ²。")),
         (_kl(mu, sigma) + Rational(len(mu), 2),
          Text("Each dimension has a − 1: the KL is 0 when μ = 0 and σ = 1.", "每一维都有 − 1：μ = 0、σ = 1 时 KL 为 0。")),
@@ -122,7 +127,7 @@ def elbo(rng: Rng) -> Draft:
         (recon + kl, Text("The KL term is subtracted: ELBO = reconstruction − KL.", "KL 项是减去的：ELBO = 重建项 − KL。")),
         (-answer, Text("That is the loss (−ELBO) a VAE minimizes; the ELBO itself is reconstruction − KL.",
                        "这是 VAE 最小化的损失 (−ELBO)；ELBO 本身是重建项 − KL。")),
-        (recon - _kl(mu, sigma, variance=lambda s: s, log_var=lambda s: log(s)),
+        (recon - _kl(mu, sigma, variance=lambda s: s, log_of=lambda s: s),
          Text("σ is the standard deviation: the KL needs the variance σ² (and ln σ²).",
               "σ 是标准差：KL 里要用方差 σ²（以及 ln σ²）。")),
         (recon - _kl(mu, sigma, half=1), Text("The Gaussian KL has a factor ½ in front of the sum.", "高斯 KL 的求和前有系数 ½。")),
@@ -141,7 +146,8 @@ GAN_LOSSES = ("discriminator", "generator_minimax", "generator_nonsaturating")
 
 
 def _mean_log(values) -> sympy.Expr:
-    return sum((log(v) for v in values), sympy.Integer(0)) / len(values)
+    """(1/n) Σ ln vᵢ, written as one log, ln(Π vᵢ)/n, to keep the exact answer short."""
+    return log(sympy.prod(values)) / len(values)
 
 
 @problem("gan_losses", topic="generative", concepts=("generative.gan", "generative.nonsaturating"), version=1,
