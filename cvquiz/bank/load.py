@@ -371,7 +371,7 @@ class _FileReader:
         if "kind" not in node:
             self.error(node, None, where, f"missing required key 'kind'; expected one of {', '.join(S.KINDS)}")
             return None
-        if kind not in S.QUESTION_TYPES:
+        if not isinstance(kind, str) or kind not in S.QUESTION_TYPES:
             self.error(node, "kind", f"{where}.kind", f"unknown kind {_got(kind)}" + _did_you_mean(
                 kind, S.KINDS, f"; expected one of {', '.join(S.KINDS)}"))
             return None

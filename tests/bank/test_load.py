@@ -8,6 +8,8 @@ import time
 
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cvquiz.bank import schema as S
 from cvquiz.bank.load import Bank, UnknownNameError, load_bank_file, load_banks, load_course_bank
@@ -230,3 +232,78 @@ def test_loading_every_built_in_bank_takes_well_under_a_second():
     elapsed = time.process_time() - start
     assert len(bank.questions) > 0
     assert elapsed < 0.4, f"loading {len(bank.questions)} questions took {elapsed:.2f} s of CPU"
+
+
+# --- robustness: any damage to a good bank is a BankError, never a crash -----------------------
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _paths(v, (*prefix, i))
+
+
+def _replace(node, path, value):
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(node, dict):
+        return {k: (_replace(v, rest, value) if k == head else v) for k, v in node.items()}
+    return [(_replace(v, rest, value) if i == head else v) for i, v in enumerate(node)]
+
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**6), st.floats(allow_nan=False),
+                     st.text(max_size=12), st.sampled_from(["choice", "numeric", "3/7", "sqrt(", "detection.nms",
+                                                            "1/0", "x**99999", "en", "zh", "kind", "answer"]))
+_values = st.recursive(_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(["en", "zh", "text", "answer", "x"]), inner,
+                                                 max_size=3)), max_leaves=6)
+
+
+def _tree(data, line=1):
+    """``data`` as the loader's line-carrying tree (every node on line ``line``)."""
+    from cvquiz.bank.yamltree import YList, YMap
+
+    if isinstance(data, dict):
+        out = YMap(line)
+        for k, v in data.items():
+            out[k], out.key_lines[k] = _tree(v, line), line
+        return out
+    if isinstance(data, list):
+        out_list = YList(line)
+        for v in data:
+            out_list.append(_tree(v, line))
+            out_list.item_lines.append(line)
+        return out_list
+    return data
+
+
+@pytest.fixture(scope="module")
+def fuzz_setup(tmp_path_factory):
+    from cvquiz.bank.syllabus import load_syllabus
+    from cvquiz.bank.yamltree import plain, read_tree
+    from tests.bank.conftest import SYLLABUS
+
+    folder = tmp_path_factory.mktemp("fuzz")
+    (folder / "assignments" / "nms").mkdir(parents=True)
+    good = plain(read_tree(write(folder / "good.yaml", GOOD_BANK)))
+    return folder / "detection.yaml", good, load_syllabus(write(folder / "syllabus.yaml", SYLLABUS))
+
+
+@settings(deadline=None)
+@given(data=st.data())
+def test_any_damage_to_a_good_bank_is_reported_not_raised(fuzz_setup, data):
+    """The reader is fed the damaged tree directly (parsing YAML is ruamel's job, tested above)."""
+    from unittest import mock
+
+    bank, good, syllabus = fuzz_setup
+    path = data.draw(st.sampled_from(list(_paths(good))))
+    damaged = _replace(good, path, data.draw(_values))
+    with mock.patch("cvquiz.bank.load.read_tree", return_value=_tree(damaged)):
+        try:
+            load_bank_file(bank, syllabus)
+        except BankError as exc:
+            assert exc.problems and all(p.startswith(f"{bank}:1: ") for p in exc.problems)
