@@ -354,7 +354,7 @@ def fid(rng: Rng, covariance: str | None = None) -> Draft:
                           f"对 2×2 矩阵（特征值 λ₁, λ₂）：Tr √M = √λ₁ + √λ₂ = √(tr M + 2√det M)。"
                           f"tr = {product.trace()}，det = det Σ₁ · det Σ₂ = {m1.det()}·{m2.det()} = {product.det()}，"
                           f"所以 Tr(Σ₁Σ₂)^½ = √({product.trace()} + 2√{product.det()}) = {exact_and_approx(tr_sqrt)}"))
-    steps.append(same(f"FID = {dmu} + {m1.trace() + m2.trace()} − 2·{exact_and_approx(tr_sqrt)} = {exact_and_approx(answer)}"))
+    steps.append(same(f"FID = {dmu} + {m1.trace() + m2.trace()} − 2·{approx_text(tr_sqrt)} = {exact_and_approx(answer)}"))
     base = dmu + m1.trace() + m2.trace()
     diag_root = (sqrt(p[0][0]) + sqrt(p[1][1])) if p[0][0] >= 0 and p[1][1] >= 0 else None
     candidates = [
