@@ -346,14 +346,11 @@ class _Parser:
 
     def source(self, text: str) -> str:
         """The placeholder source of ``text``: only placeholders and operators remain."""
-        items: list[tuple[str, str]] = []  # (role, text); role: atom func op
-        spaced: list[bool] = []            # whitespace before the item
-        gap = False
+        items: list[tuple[str, str]] = []  # (role, text); role: atom, func or op
         for tok in _tokenize(text):
             if time.monotonic() > self.deadline:
                 raise _Refused("The answer took too long to read", "读取答案超时")
             if tok.kind == "space":
-                gap = True
                 continue
             if tok.kind == "num":
                 num = _decimal(tok.text)
@@ -362,10 +359,7 @@ class _Parser:
                 new = self._name(tok.text)
             else:
                 new = [("op", "**" if tok.text == "^" else tok.text)]
-            for item in new:
-                items.append(item)
-                spaced.append(gap)
-                gap = False
+            items += new
         items = self._percent(items)
         items = self._roots(items)
         return self._products(items)

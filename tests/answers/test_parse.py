@@ -13,7 +13,6 @@ import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cvquiz.answers import parse
 from cvquiz.answers.parse import (
     BOOL_FORMAT,
     INDICES_FORMAT,
