@@ -285,7 +285,8 @@ def conv3d_params(rng: Rng, bias: bool | None = None) -> Draft:
     c_out = rng.choice([16, 32, 64, 128])
     weights = k**3 * c_in * c_out
     answer = sympy.Integer(weights + (c_out if bias else 0))
-    with_bias = Text("with a bias per output channel", "每个输出通道一个偏置") if bias else Text("without bias", "无偏置")
+    with_bias = (Text("with a bias per output channel", "每个输出通道一个偏置") if bias
+                 else Text("without bias", "无偏置"))
     prompt = Text(
         f"A 3D convolution over a voxel grid has a {k}×{k}×{k} kernel, {c_in} input channels and {c_out} "
         f"output channels, {with_bias.en}. How many learnable parameters does it have?",
@@ -329,10 +330,12 @@ def _dilate(sites, dim):
     return {tuple(s[a] + o[a] for a in range(dim)) for s in sites for o in offsets}
 
 
-def _grid_picture(sites, size) -> str:
+def _grid_picture(sites, size, outputs=frozenset()) -> str:
+    """A 2-D grid, y up: ■ an active site, □ a new output site (when ``outputs`` is given), · empty."""
     rows = []
     for y in reversed(range(size)):
-        rows.append(f"  {y} " + " ".join("■" if (x, y) in sites else "·" for x in range(size)))
+        marks = ("■" if (x, y) in sites else "□" if (x, y) in outputs else "·" for x in range(size))
+        rows.append(f"  {y} " + " ".join(marks))
     rows.append("    " + " ".join(str(x) for x in range(size)))
     return "\n".join(rows)
 
@@ -375,6 +378,10 @@ def sparse_sites(rng: Rng, dim: int | None = None, mode: str | None = None) -> D
             f"{n} × {3**dim} = {n * 3**dim} sites counted with repeats; without repeats {len(regular)}.",
             f"普通稀疏卷积在所有 {kernel} 窗口碰到活跃输入的位置上都产生输出，即这 {n} 个位置各自 "
             f"{kernel} 邻域的并集。带重复共 {n} × {3**dim} = {n * 3**dim} 个，去重后 {len(regular)} 个。")
+        if dim == 2:
+            picture = _grid_picture(set(sites), size, regular)
+            work = work + Text(f"\n{picture}\n(■ active input, □ new output site)",
+                               f"\n{picture}\n（■ 活跃输入，□ 新增的输出位置）")
     hint = Text(
         "Submanifold: outputs only where the input is active. Regular: every site within one step "
         "(in each axis) of an active site; count overlapping neighbourhoods once.",

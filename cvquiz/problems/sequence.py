@@ -282,7 +282,8 @@ def lstm_step(rng: Rng, output: str | None = None) -> Draft:
         f"x_t = {vector(x)}，h_(t−1) = {show(h[0])}，c_(t−1) = {show(c[0])}\n"
         f"W_xh（{D}×4，列依次为 i, f, o, g）=\n{matrix(W_xh)}\nW_hh（1×4）=\n{matrix(W_hh)}\n"
         f"b = {vector(b)}\n求{ask_zh}。")
-    gates = f"i = σ({show(zi)}) ≈ {approx(i)}, f = σ({show(zf)}) ≈ {approx(f)}, o = σ({show(zo)}) ≈ {approx(o)}, g = tanh({show(zg)}) ≈ {approx(g)}"
+    gates = (f"i = σ({show(zi)}) ≈ {approx(i)}, f = σ({show(zf)}) ≈ {approx(f)}, "
+             f"o = σ({show(zo)}) ≈ {approx(o)}, g = tanh({show(zg)}) ≈ {approx(g)}")
     step_c = f"c_t = f·c_(t−1) + i·g = {approx(f)}·({show(c[0])}) + {approx(i)}·({approx(g)}) ≈ {approx(c_t)}"
     step_h = f"h_t = o·tanh(c_t) = {approx(o)}·tanh({approx(c_t)}) ≈ {approx(h_t)}"
     tail = step_c if output == "c" else step_c + ";\n" + step_h
@@ -433,8 +434,10 @@ def jacobian_bound(rng: Rng, activation: str | None = None) -> Draft:
         model_zh = "RNN h_t = tanh(h_(t−1) W_hh + x_t W_xh)"
         extra_en = f" Along this sequence every tanh'(a) ≤ γ = {show(gamma)}."
         extra_zh = f" 在这条序列上每个 tanh'(a) ≤ γ = {show(gamma)}。"
-        bound_en = "Each Jacobian is diag(tanh'(a_t))·W_hh (up to the row/column convention), so ‖∂h_T/∂h_1‖ ≤ (γ·σ_max(W_hh))^(T−1)."
-        bound_zh = "每个雅可比矩阵是 diag(tanh'(a_t))·W_hh（行列约定不影响范数），所以 ‖∂h_T/∂h_1‖ ≤ (γ·σ_max(W_hh))^(T−1)。"
+        bound_en = ("Each Jacobian is diag(tanh'(a_t))·W_hh (up to the row/column convention), so "
+                    "‖∂h_T/∂h_1‖ ≤ (γ·σ_max(W_hh))^(T−1).")
+        bound_zh = ("每个雅可比矩阵是 diag(tanh'(a_t))·W_hh（行列约定不影响范数），所以 "
+                    "‖∂h_T/∂h_1‖ ≤ (γ·σ_max(W_hh))^(T−1)。")
     prompt = Text(
         f"Take {model_en}, with W_hh =\n{matrix(W)}\n{extra_en.strip() + chr(10) if extra_en else ''}"
         f"Bound the spectral norm of ∂h_T/∂h_1 for T = {T} by a power of W_hh's largest singular value "
@@ -570,11 +573,13 @@ def beam_search(rng: Rng, steps: int | None = None, beam_width: int | None = Non
     k = option(rng, "beam_width", beam_width, (2,))
     V = 3
 
-    def row():
+    def row(allow_zero=True):
         parts = rng.choice([(5, 3, 2), (6, 3, 1), (5, 4, 1), (7, 2, 1), (4, 3, 3), (8, 1, 1), (9, 1, 0), (6, 4, 0)])
+        if 0 in parts and not allow_zero:
+            raise Redraw  # every first token is possible
         return [sympy.Rational(p, 10) for p in rng.shuffle(parts)]
 
-    first = row()
+    first = row(allow_zero=False)
     table = [row() for _ in range(V)]
     beams, history = _beam(first, table, steps, k)
     greedy, _ = _beam(first, table, steps, 1)

@@ -198,13 +198,13 @@ def test_the_exact_answer_equals_the_reference_on_the_same_params(kind, count, r
 
 
 def test_attention_weights_lists_the_missing_square_root_of_d_k_as_a_mistake():
-    for seed in seeds(50):
+    for seed in seeds(20):
         v = make("attention_weights", seed)
         assert any("√d_k" in m.feedback.en and "forgot" in m.feedback.en for m in v.mistakes), f"seed {seed}"
 
 
 def test_a_causal_row_gives_zero_weight_to_the_future_and_sums_to_one():
-    for seed in seeds(50):
+    for seed in seeds(30):
         v = make("causal_mask", seed, ask="row")
         r = v.params["row"]
         assert all(w == 0 for w in v.answer[r + 1:])
@@ -243,3 +243,21 @@ def test_rmsnorm_uses_the_given_eps(eps, ref):
         v = make("rmsnorm", seed, eps=eps)
         assert v.params["eps"] == eps
         assert close(float_of(v.answer), reference_rmsnorm(ref, v.params))
+
+
+def test_moe_runs_each_token_through_exactly_a_of_the_e_experts(ref):
+    """The premise of moe_ratio's compute answer (×A, not ×E), on the reference layer."""
+    gen = torch.Generator().manual_seed(0)
+    for seed in seeds(20):
+        p = make("moe_ratio", seed).params
+        E, A, tokens = p["E"], p["A"], 16
+        rows_seen = []
+
+        def expert(x, scale):
+            rows_seen.append(x.shape[0])
+            return x * scale
+
+        experts = [lambda x, e=e: expert(x, e + 1) for e in range(E)]
+        x = torch.randn(tokens, 8, generator=gen, dtype=F64)
+        _, chosen, gates = ref.attention.moe(x, torch.randn(8, E, generator=gen, dtype=F64), experts, A)
+        assert sum(rows_seen) == tokens * A and chosen.shape == (tokens, A)

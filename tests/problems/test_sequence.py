@@ -130,12 +130,12 @@ def test_rnn_params_follows_the_stated_bias_convention(cell, bias):
 
 
 def test_lstm_step_lists_pytorchs_gate_order_as_a_mistake():
-    hits = sum(any("PyTorch's order" in m.feedback.en for m in make("lstm_step", seed).mistakes) for seed in seeds(50))
-    assert hits >= 40
+    hits = sum(any("PyTorch's order" in m.feedback.en for m in make("lstm_step", seed).mistakes) for seed in seeds(20))
+    assert hits >= 16
 
 
 def test_grad_clip_never_scales_a_gradient_up():
-    for seed in seeds(100):
+    for seed in seeds(50):
         v = make("grad_clip", seed)
         flat = [g for part in v.params["grads"] for g in part]
         assert sum(float_of(a) ** 2 for a in v.answer) <= sum(g * g for g in flat) + 1e-9
