@@ -12,6 +12,15 @@ A variant's seed is a hex string. :func:`derive_seed` makes it from
 (secret, student id, question id, attempt) with HMAC-SHA256, so the same student always
 gets the same numbers and an instructor can regenerate any variant from the secret.
 ``random`` and numpy are seeded in one place, :class:`Rng`. Generators never import torch.
+
+Helpers for generators
+----------------------
+:func:`option` (a checked option value, or a random pick), :func:`show` / :func:`factor` /
+:func:`approx` / :func:`exact_and_approx` (exact numbers as a person writes them),
+:func:`as_param` (display-ready JSON numbers), :func:`reject_near_boundary` (Redraw when a
+correct student's rounding would be ambiguous), :func:`distinct_mistakes` (keep only the
+mistakes clearly apart from the answer and from each other), :func:`answer_rule`,
+:func:`lines` and :func:`same` (bilingual text building).
 """
 
 from __future__ import annotations
