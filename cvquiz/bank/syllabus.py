@@ -159,6 +159,7 @@ def load_syllabus(path: Path) -> Syllabus:
     top = r.mapping(data, "", ("topics",), ("topics",))
     topics: list[Topic] = []
     seen: set[str] = set()
+    alias_owner: dict[str, str] = {}  # alias (lower case) -> the concept it names
     raw_topics = top.get("topics") if top else None
     if top is not None and not isinstance(raw_topics, list):
         r.error(top, "topics", "topics", "expected a list of topics")
@@ -191,6 +192,11 @@ def load_syllabus(path: Path) -> Syllabus:
             if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
                 r.error(cm, "aliases", f"{cw}.aliases", "expected a list of strings")
                 aliases = []
+            for k, alias in enumerate(aliases):
+                owner = alias_owner.setdefault(alias.strip().lower(), cid)
+                if owner != cid:
+                    r.error(aliases, k, f"{cw}.aliases[{k}]",
+                            f"{alias!r} already names {owner}; expected each alias to name one concept")
             needs = cm.get("needs") or []
             if not isinstance(needs, list) or any(n not in NEEDS for n in needs):
                 r.error(cm, "needs", f"{cw}.needs", f"expected a list drawn from {list(NEEDS)}, got {list(needs) if isinstance(needs, list) else needs!r}")

@@ -307,3 +307,35 @@ def test_any_damage_to_a_good_bank_is_reported_not_raised(fuzz_setup, data):
             load_bank_file(bank, syllabus)
         except BankError as exc:
             assert exc.problems and all(p.startswith(f"{bank}:1: ") for p in exc.problems)
+
+
+@settings(deadline=None)
+@given(data=st.data())
+def test_any_damage_to_a_good_syllabus_is_reported_not_raised(fuzz_setup, data):
+    from unittest import mock
+
+    from cvquiz.bank.syllabus import load_syllabus
+    from cvquiz.bank.yamltree import plain, read_tree
+    from tests.bank.conftest import SYLLABUS
+
+    bank, _, _ = fuzz_setup
+    good = plain(read_tree(write(bank.parent / "syllabus.yaml", SYLLABUS)))
+    path = data.draw(st.sampled_from(list(_paths(good))))
+    damaged = _replace(good, path, data.draw(_values))
+    with mock.patch("cvquiz.bank.syllabus.read_tree", return_value=_tree(damaged)):
+        try:
+            load_syllabus(bank.parent / "syllabus.yaml")
+        except BankError as exc:
+            assert exc.problems and all(p.startswith(f"{bank.parent / 'syllabus.yaml'}:1: ") for p in exc.problems)
+
+
+def test_an_alias_names_one_concept_only(tmp_path):
+    from cvquiz.bank.syllabus import load_syllabus
+    from tests.bank.conftest import SYLLABUS
+
+    path = write(tmp_path / "syllabus.yaml", SYLLABUS.replace("aliases: [ap, map]", "aliases: [ap, NMS]"))
+    with pytest.raises(BankError) as info:
+        load_syllabus(path)
+    assert info.value.problems == [
+        f"{path}:13: topics[0].concepts[1].aliases[1]: 'NMS' already names detection.nms; "
+        "expected each alias to name one concept"]
