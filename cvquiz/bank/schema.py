@@ -598,7 +598,6 @@ def json_schema() -> dict[str, Any]:
     """The JSON Schema of a bank file, made from the question models above."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://cvquiz.invalid/schema/bank.json",
         "title": "cvquiz question bank",
         "description": "One topic's questions (questions/<topic>.yaml). Made by `cvquiz bank schema`.",
         **_object_json(BANK_KEYS),
