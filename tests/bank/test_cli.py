@@ -209,3 +209,14 @@ def test_bank_commands_never_import_torch(tiny_course):
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stderr.strip().splitlines()[-1] == "TORCH False"
+
+
+def test_bank_check_reports_a_broken_syllabus_and_fails(tiny_course):
+    syllabus = tiny_course / "questions" / "syllabus.yaml"
+    syllabus.write_text(syllabus.read_text(encoding="utf-8").replace("needs: [algo, num]", "neds: [algo, num]", 1),
+                        encoding="utf-8")
+    result = cvquiz(tiny_course, "bank", "check")
+    assert result.returncode == ExitCode.CHECKS_FAILED
+    assert result.stdout.splitlines() == [
+        f"{syllabus}:9: topics[0].concepts[0].neds: unknown key; did you mean 'needs'?",
+        "checked 2 files (syllabus and 1 bank): 1 problem"]
