@@ -183,7 +183,7 @@ def attention_cost(rng: Rng, ask: str | None = None) -> Draft:
         prompt = setting + Text(
             f" How much memory do the attention weights (softmax(Q Kᵀ/√d)) of all heads take in {dtype} "
             f"({nbytes} bytes per value), in MiB (1 MiB = 2²⁰ bytes)?",
-            f" 所有头的注意力权重 softmax(Q Kᵀ/√d) 以 {dtype}（每个数 {nbytes} 字节）存储，占多少 MiB"
+            f"所有头的注意力权重 softmax(Q Kᵀ/√d) 以 {dtype}（每个数 {nbytes} 字节）存储，占多少 MiB"
             f"（1 MiB = 2²⁰ 字节）？")
         solution = Text(
             f"h × N × N values: {h} × {N}² = {h * N * N}; × {nbytes} bytes = {h * N * N * nbytes} bytes = "

@@ -231,7 +231,7 @@ def voxel_memory(rng: Rng) -> Draft:
     dtype, nbytes = rng.choice([("float32", 4), ("float16", 2)])
     elements = math.prod(cells) * channels
     answer = sympy.Rational(elements * nbytes, _MIB)
-    tolerance = DEFAULT_TOLERANCE
+    tolerance = None if answer.is_Integer else DEFAULT_TOLERANCE  # whole numbers are checked exactly
     reject_near_boundary(answer, tolerance)
 
     ext = " × ".join(show(e) for e in extent)
@@ -271,7 +271,7 @@ def voxel_memory(rng: Rng) -> Draft:
     ])
     params = {"extent": [as_param(e) for e in extent], "voxel_size": as_param(size),
               "channels": channels, "dtype": dtype, "bytes_per_element": nbytes}
-    prompt = prompt + answer_rule(tolerance, NUMBER)
+    prompt = prompt + answer_rule(tolerance, WHOLE if answer.is_Integer else NUMBER)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="number", solution=solution,
                  hint=hint, tolerance=tolerance, mistakes=mistakes)
 

@@ -517,7 +517,7 @@ def bptt_chunks(rng: Rng, ask: str | None = None) -> Draft:
         prompt = setting + Text(
             " At most how many hidden-state values must be kept for one backward pass (the states h_t of "
             "the steps in the chunk, B × H values each; ignore the gates and the inputs)?",
-            " 一次反向传播最多需要保存多少个隐藏状态数值（本块内各步的 h_t，每个 B × H 个数；不计门和输入）？")
+            "一次反向传播最多需要保存多少个隐藏状态数值（本块内各步的 h_t，每个 B × H 个数；不计门和输入）？")
         solution = Text(f"One chunk holds ΔT = {dT} steps, each with a B × H = {B} × {H} state: "
                         f"{dT} × {B} × {H} = {stored} (full BPTT would keep {L} × {B} × {H} = {L * B * H}).",
                         f"一块有 ΔT = {dT} 步，每步的状态为 B × H = {B} × {H}：{dT} × {B} × {H} = {stored}"
