@@ -64,12 +64,12 @@ class Bank:
                                    f"{_did_you_mean(question_id, self.questions, '; see `cvquiz bank coverage`')}")
         return q
 
-    def select(self, names: Iterable[str] = ()) -> list[S.Question]:
+    def select(self, names: Iterable[str] | str = ()) -> list[S.Question]:
         """Questions on any of ``names`` (topic ids, concept ids, aliases or question ids), in file order.
 
         No names selects every question. Raises :class:`UnknownNameError` naming every unknown name.
         """
-        names = [n for n in names if n.strip()]
+        names = [n for n in ([names] if isinstance(names, str) else names) if n.strip()]
         if not names:
             return list(self.questions.values())
         concepts: set[str] = set()

@@ -172,6 +172,7 @@ def test_the_course_bank_selects_by_topic_concept_alias_and_question_id(tiny_cou
     assert [q.id for q in bank.select(["detection.metrics", "scaling"])] == [
         "detection.ap-facts", "detection.precision", "attention.score-scale", "attention.scores-shape"]
     assert [q.id for q in bank.select(["detection.nms-code"])] == ["detection.nms-code"]
+    assert bank.select("scaling") == bank.select(["scaling"])
 
 
 def test_selecting_an_unknown_name_suggests_the_closest_one(tiny_course):
