@@ -9,12 +9,12 @@ by the grader, not drilled here.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from cvquiz.answers import Mistake
 from cvquiz.bank import schema as S
 from cvquiz.practice.session import Item, Part
-from cvquiz.problems.registry import Variant, make
+from cvquiz.problems.registry import Rng, Variant, derive_seed, make
 from cvquiz.text import Text
 
 PRACTISED_KINDS = tuple(k for k in S.KINDS if k != "code")
@@ -28,21 +28,29 @@ def _join(first: Text | None, second: Text | None) -> Text | None:
     return Text(f"{first.en}\n\n{second.en}", f"{first.zh}\n\n{second.zh}")
 
 
-def item_from_question(question: S.Question) -> Item:
-    """A fixed (not generated) question as an item."""
-    choices = tuple(c.text for c in getattr(question, "choices", ()))
+def item_from_question(question: S.Question, order: Sequence[int] | None = None) -> Item:
+    """A fixed (not generated) question as an item; ``order`` shows choice ``order[p]`` at
+    position ``p`` (a bank lists its right choice anywhere, but a drill must not teach that
+    position)."""
+    choices_in_file = tuple(getattr(question, "choices", ()))
+    order = list(order) if order is not None and choices_in_file else list(range(len(choices_in_file)))
+    position = {original: shown for shown, original in enumerate(order)}
+    expected = question.answer
     mistakes = tuple(question.mistakes)
-    if isinstance(question, S.MultiQuestion):
+    if isinstance(question, S.ChoiceQuestion):
+        expected = position[question.answer]
+        mistakes = tuple(Mistake(position[m.answer], m.feedback) for m in mistakes)
+    elif isinstance(question, S.MultiQuestion):
+        expected = frozenset(position[i] for i in question.answer)
         # The commonest slip: every right choice plus one wrong one; say why that one is wrong.
-        right = frozenset(question.answer)
-        mistakes += tuple(Mistake(right | {i}, c.feedback) for i, c in enumerate(question.choices)
+        mistakes += tuple(Mistake(expected | {position[i]}, c.feedback) for i, c in enumerate(choices_in_file)
                           if not c.correct and c.feedback is not None)
-    part = Part(kind=question.answer_kind, expected=question.answer, tolerance=question.tolerance,
-                mistakes=mistakes, symbols=tuple(question.symbols),
-                n_choices=question.n_choices)
+    part = Part(kind=question.answer_kind, expected=expected, tolerance=question.tolerance,
+                mistakes=mistakes, symbols=tuple(question.symbols), n_choices=question.n_choices)
     return Item(question_id=question.id, topic=question.topic, concepts=tuple(question.concepts),
                 prompt=question.prompt, parts=(part,), explanation=question.explanation,
-                hint=question.hint, choices=choices, difficulty=question.difficulty)
+                hint=question.hint, choices=tuple(choices_in_file[i].text for i in order),
+                difficulty=question.difficulty)
 
 
 def parts_of(variant: Variant) -> tuple[Part, ...]:
@@ -69,11 +77,17 @@ def item_from_variant(question: S.GeneratedQuestion, variant: Variant) -> Item:
 
 
 def build_item(question: S.Question, secret: bytes, attempt: int) -> Item:
+    """The item for ``question`` at this ``attempt``: fresh numbers for a generated question,
+    a fresh choice order for a choice question (both fixed by the secret and the attempt)."""
     if isinstance(question, S.GeneratedQuestion):
         variant = make(question.generator, secret=secret, question=question.id, attempt=attempt,
                        **dict(question.options))
         return item_from_variant(question, variant)
-    return item_from_question(question)
+    choices = getattr(question, "choices", ())
+    if not choices:
+        return item_from_question(question)
+    rng = Rng(derive_seed(secret, "", question.id, attempt))
+    return item_from_question(question, rng.shuffle(list(range(len(choices)))))
 
 
 def practised(questions: Iterable[S.Question]) -> list[S.Question]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import shutil
 import sqlite3
 import sys
@@ -55,11 +57,35 @@ def course(tmp_path):
     return root
 
 
-def spawn(course, db, *args):
+def spawn(course, db, *args, seed="7"):
     env = {**os.environ, "COLUMNS": "100", "LANG": "en_US.UTF-8", "PYTHONIOENCODING": "utf-8"}
     return pexpect.spawn(sys.executable, ["-m", "cvquiz", "--course", str(course), "practice", *args,
-                                          "--db", str(db), "--seed", "7", "--plain"],
+                                          "--db", str(db), "--seed", seed, "--plain"],
                          cwd=str(ROOT), env=env, encoding="utf-8", timeout=30, dimensions=(40, 100))
+
+
+def letter_of(choice_text: str, screen: str) -> str:
+    """The letter a choice is shown under (choices are shuffled per attempt)."""
+    return re.search(r"([A-F])\) " + re.escape(choice_text), screen).group(1)
+
+
+def drive(course, db, *args, right=True, questions=2, seed="7") -> str:
+    """Answer ``questions`` questions of a real session (all right or all wrong); return the transcript."""
+    log = io.StringIO()
+    child = spawn(course, db, *args, seed=seed)
+    child.logfile_read = log
+    for _ in range(questions):
+        if child.expect(["What happens\\?", "IoU\\?"]) == 0:
+            child.expect("> ")
+            choice = "Both boxes are kept" if right else "The lower-scoring box is removed"
+            child.sendline(letter_of(choice, child.before))
+        else:
+            child.expect("> ")
+            child.sendline("1/3" if right else "1/2")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, log.getvalue()
+    return log.getvalue()
 
 
 def reviews(db):
@@ -77,9 +103,10 @@ def test_a_session_in_a_terminal_answers_hints_rejects_malformed_input_and_quits
     index = child.expect(["What happens", "IoU\\?"])
     if index == 0:
         child.expect("> ")
+        letter = letter_of("Both boxes are kept", child.before)
         child.sendline(":h")
         child.expect("Is the comparison")
-        child.sendline("A")
+        child.sendline(letter)
         child.expect("Correct")
         child.expect("IoU\\?")
         child.expect("> ")
@@ -97,9 +124,10 @@ def test_a_session_in_a_terminal_answers_hints_rejects_malformed_input_and_quits
         child.expect("You divided by one box's area")
         child.expect("What happens")
         child.expect("> ")
+        letter = letter_of("Both boxes are kept", child.before)
         child.sendline(":h")
         child.expect("Is the comparison")
-        child.sendline("A")
+        child.sendline(letter)
         child.expect("Correct")
     child.expect("Session summary")
     child.expect("2 questions: 1 right, 1 wrong, 0 skipped, 1 with a hint")
@@ -113,10 +141,8 @@ def test_a_session_in_a_terminal_answers_hints_rejects_malformed_input_and_quits
 
 def test_progress_is_kept_and_the_schedule_moves_between_sessions(course, tmp_path):
     db = tmp_path / "p.sqlite3"
-    first = run_cvquiz("--course", str(course), "practice", "nms", "--db", str(db), "--seed", "1",
-                       "--plain", input="A\n1/3\n1/3\nA\n")
-    assert first.returncode == 0, first.stderr
-    assert "2 right" in first.stdout
+    first = drive(course, db, "nms", right=True)
+    assert "2 questions: 2 right" in first
     con = sqlite3.connect(db)
     dues = dict(con.execute("SELECT question_id, due FROM cards").fetchall())
     con.close()
@@ -143,8 +169,7 @@ def test_piped_answers_run_a_session_and_end_of_input_ends_it_with_a_summary(cou
 
 def test_mistakes_drills_what_was_last_answered_wrong(course, tmp_path):
     db = tmp_path / "p.sqlite3"
-    run_cvquiz("--course", str(course), "practice", "nms", "--db", str(db), "--seed", "1", "--plain",
-               input="B\n0\nB\n0\n")
+    drive(course, db, "nms", right=False)
     result = run_cvquiz("--course", str(course), "practice", "--mistakes", "--db", str(db), "--plain",
                         "--seed", "1", input=":s\n:s\n")
     assert result.returncode == 0
@@ -197,13 +222,12 @@ def test_the_first_question_of_the_builtin_course_appears(tmp_path):
 
 
 def test_an_exam_session_gives_no_feedback_until_the_end(course, tmp_path):
-    result = run_cvquiz("--course", str(course), "practice", "nms", "--exam", "5", "--db", str(tmp_path / "p.sqlite3"),
-                        "--plain", "--seed", "1", input="B\n1/2\n")
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
+    out = drive(course, tmp_path / "p.sqlite3", "nms", "--exam", "5", right=False)
     assert "Mock exam: 2 questions, 5 minutes" in out
     results_start = out.index("Wrong")  # the first verdict comes only after both answers
-    assert out[:results_start].count("> ") == 2  # both answers typed before any verdict
+    assert out[:results_start].count("\n> ") + out[:results_start].count("\r\n> ") >= 1
+    assert "Correct" not in out[:results_start]
+    assert out.index("IoU?") < results_start and out.index("What happens") < results_start
     assert "Suppression needs IoU strictly above the threshold" in out[results_start:]
     assert "2 questions: 0 right, 2 wrong" in out
 
@@ -214,8 +238,7 @@ def test_until_pulls_the_next_review_before_the_exam_day(course, tmp_path):
     db = tmp_path / "p.sqlite3"
     exam_day = date.today() + timedelta(days=3)
     for _ in range(3):  # right answers again and again would push the interval far beyond three days
-        run_cvquiz("--course", str(course), "practice", "detection.nms-strict", "--db", str(db), "--plain",
-                   "--until", exam_day.isoformat(), input="A\n")
+        drive(course, db, "detection.nms-strict", "--until", exam_day.isoformat(), questions=1)
     con = sqlite3.connect(db)
     (due,) = con.execute("SELECT due FROM cards WHERE question_id = 'detection.nms-strict'").fetchone()
     con.close()
