@@ -36,6 +36,25 @@ def first_question_seconds(runs: int) -> float:
                                "--plain", "--db", db], runs)
 
 
+def bank_load_seconds(runs: int) -> tuple[float, float]:
+    """In-process: (first load with an empty YAML cache, later loads), median seconds."""
+    code = (
+        "import time, tempfile, os\n"
+        "os.environ['CVQUIZ_CACHE_DIR'] = tempfile.mkdtemp()\n"
+        "from cvquiz.course import find_course\n"
+        "from cvquiz.bank.load import load_course_bank\n"
+        "import cvquiz.problems.registry, cvquiz.answers.check\n"
+        "t = time.perf_counter(); load_course_bank(find_course()); cold = time.perf_counter() - t\n"
+        "t = time.perf_counter(); load_course_bank(find_course()); warm = time.perf_counter() - t\n"
+        "print(cold, warm)\n"
+    )
+    pairs = []
+    for _ in range(max(3, runs // 3)):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+        pairs.append(tuple(float(v) for v in out.stdout.split()))
+    return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+
+
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 15
     python = [sys.executable]
@@ -48,6 +67,8 @@ def main() -> None:
         ("practice: to the first question and out", first_question_seconds(runs)),
         ("python -c 'import torch'", median_seconds([*python, "-c", "import torch"], max(3, runs // 3))),
     ]
+    cold, warm = bank_load_seconds(runs)
+    rows += [("load all banks in-process, empty cache", cold), ("load all banks in-process, cached", warm)]
     base = rows[0][1]
     print(f"median of {runs} runs; python {sys.version.split()[0]}")
     print(f"{'command':<42} {'median ms':>10} {'x python':>9}")
