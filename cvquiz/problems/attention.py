@@ -21,10 +21,6 @@ from cvquiz.text import Text
 _MIB = 2**20
 
 
-def as_param(x):
-    x = sympy.sympify(x)
-    return int(x) if x.is_Integer else float(x)
-
 
 def _softmax(scores):
     """Exact softmax, written relative to the largest score (whose term is 1) to stay short."""

@@ -270,7 +270,7 @@ def nonsaturating_grad(rng: Rng, wrt: str | None = None) -> Draft:
         steps = [same(f"d/dD log(1 − D) = −1/(1 − D) → |·| = 1/{show(1 - d)} = {exact_and_approx(by_d[0])}"),
                  same(f"d/dD (−log D) = −1/D → |·| = 1/{show(d)} = {exact_and_approx(by_d[1])}")]
     else:
-        steps = [same(f"dD/da = σ(a)(1 − σ(a)) = D(1 − D)"),
+        steps = [same("dD/da = σ(a)(1 − σ(a)) = D(1 − D)"),
                  same(f"d/da log(1 − D) = −D(1 − D)/(1 − D) = −D → |·| = {show(d)}"),
                  same(f"d/da (−log D) = −D(1 − D)/D = −(1 − D) → |·| = {show(1 - d)}")]
     steps.append(Text("The minimax loss gives G almost no signal when D is confident; the non-saturating one gives a strong one.",

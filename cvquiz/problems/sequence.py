@@ -30,10 +30,6 @@ def _transpose(W):
     return [list(col) for col in zip(*W)]
 
 
-def as_param(x):
-    x = sympy.sympify(x)
-    return int(x) if x.is_Integer else float(x)
-
 
 def _json_matrix(W):
     return [[as_param(v) for v in row] for row in W]
@@ -426,8 +422,8 @@ def jacobian_bound(rng: Rng, activation: str | None = None) -> Draft:
     if activation == "linear":
         model_en = "a linear RNN (no nonlinearity): h_t = h_(t−1) W_hh + x_t W_xh"
         model_zh = "一个线性 RNN（没有非线性）：h_t = h_(t−1) W_hh + x_t W_xh"
-        bound_en = f"Each Jacobian is W_hh, so ‖∂h_T/∂h_1‖ ≤ σ_max(W_hh)^(T−1)."
-        bound_zh = f"每个雅可比矩阵就是 W_hh，所以 ‖∂h_T/∂h_1‖ ≤ σ_max(W_hh)^(T−1)。"
+        bound_en = "Each Jacobian is W_hh, so ‖∂h_T/∂h_1‖ ≤ σ_max(W_hh)^(T−1)."
+        bound_zh = "每个雅可比矩阵就是 W_hh，所以 ‖∂h_T/∂h_1‖ ≤ σ_max(W_hh)^(T−1)。"
         extra_en = extra_zh = ""
     else:
         model_en = "an RNN h_t = tanh(h_(t−1) W_hh + x_t W_xh)"

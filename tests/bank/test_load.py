@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from cvquiz.bank import schema as S
 from cvquiz.bank.load import Bank, UnknownNameError, load_bank_file, load_banks, load_course_bank
-from cvquiz.course import Course, find_course
+from cvquiz.course import Course
 from cvquiz.errors import BankError
 from cvquiz.problems.registry import registry
 from tests.bank.conftest import GOOD_BANK, write

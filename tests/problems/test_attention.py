@@ -16,7 +16,7 @@ from cvquiz.answers.check import check_answer, format_answer
 from cvquiz.problems.attention import SHAPE_PARTS
 from cvquiz.problems.export import answer_string
 from cvquiz.problems.registry import make, registry
-from tests.problems.variant_checks import SEED_COUNTS, assert_variant_is_sound, float_of, seeds
+from tests.problems.variant_checks import close, SEED_COUNTS, assert_variant_is_sound, float_of, seeds
 
 F64 = torch.float64
 KINDS = ["attention_shapes", "attention_cost", "mha_params", "attention_weights", "causal_mask", "layernorm",
@@ -145,10 +145,6 @@ def reference_vit_tokens(ref, p):
 REFERENCES = {kind: globals()[f"reference_{kind}"] for kind in KINDS}
 
 
-def close(a, b, rel=1e-9):
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(close(x, y, rel) for x, y in zip(a, b))
-    return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=1e-12)
 
 
 def test_the_attention_kinds_are_registered_under_the_attention_topic():

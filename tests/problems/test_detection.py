@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 
 import pytest
 import torch
 
 from cvquiz.problems.registry import make
-from tests.problems.variant_checks import SEED_COUNTS, assert_variant_is_sound, float_of, seeds
+from tests.problems.variant_checks import close, SEED_COUNTS, assert_variant_is_sound, float_of, seeds
 
 F64 = torch.float64
 
@@ -17,10 +16,6 @@ def t(values):
     return torch.tensor(values, dtype=F64)
 
 
-def close(a, b, rel=1e-9):
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(close(x, y, rel) for x, y in zip(a, b))
-    return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=1e-12)
 
 
 def reference_iou(ref, p):

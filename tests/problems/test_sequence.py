@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from cvquiz.problems.registry import make, registry
-from tests.problems.variant_checks import SEED_COUNTS, assert_variant_is_sound, float_of, seeds
+from tests.problems.variant_checks import close, SEED_COUNTS, assert_variant_is_sound, float_of, seeds
 
 F64 = torch.float64
 KINDS = ["rnn_params", "rnn_step", "lstm_step", "grad_clip", "jacobian_bound", "bptt_chunks", "beam_search"]
@@ -76,10 +76,6 @@ def reference_beam_search(ref, p):
 REFERENCES = {kind: globals()[f"reference_{kind}"] for kind in KINDS}
 
 
-def close(a, b, rel=1e-9):
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(close(x, y, rel) for x, y in zip(a, b))
-    return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=1e-12)
 
 
 def test_the_sequence_kinds_are_registered_under_the_sequence_topic():

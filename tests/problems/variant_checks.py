@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import sympy
 
@@ -52,3 +54,10 @@ def assert_variant_is_sound(kind: str, seed: str, **options):
         assert verdict.status == "wrong", f"{kind} seed {seed}: mistake {typed!r} judged {verdict.status}"
         assert verdict.feedback == m.feedback, f"{kind} seed {seed}: mistake {typed!r} got other feedback"
     return v
+
+
+def close(a, b, rel=1e-9, abs_tol=1e-12):
+    """An exact answer (as numbers or nested lists) against a float reference."""
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(close(x, y, rel, abs_tol) for x, y in zip(a, b))
+    return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=abs_tol)

@@ -226,7 +226,7 @@ def test_voxelize_names_a_bad_range(P):
 
 def dense_oracle(coords, feats, weight, bias, stride, G):
     """F.conv3d on the densified grid, padding K//2, in (x, y, z) = (D, H, W) order."""
-    K, C_in, C_out = weight.shape[0], weight.shape[3], weight.shape[4]
+    K, C_in = weight.shape[0], weight.shape[3]
     grid = torch.zeros(1, C_in, G, G, G, dtype=feats.dtype)
     grid[0, :, coords[:, 0], coords[:, 1], coords[:, 2]] = feats.T
     w = weight.permute(4, 3, 0, 1, 2)  # [C_out, C_in, K, K, K]
