@@ -84,7 +84,7 @@ class Tolerance:
         if self.rel is not None:
             parts_en.append(f"within {self.rel * 100:g} % of the exact value")
             parts_zh.append(f"与精确值的相对误差不超过 {self.rel * 100:g}%")
-        if self.abs is not None:
+        if self.abs:  # abs = 0 adds nothing: the value must be exact
             parts_en.append(f"within ±{self.abs:g} of the exact value")
             parts_zh.append(f"与精确值之差不超过 ±{self.abs:g}")
         if self.sig_figs is not None:

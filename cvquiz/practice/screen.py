@@ -33,6 +33,7 @@ LABELS = {
     "wrong": Text("✗ Wrong", "✗ 错误"),
     "answer": Text("Answer", "答案"),
     "accepted": Text("Accepted", "判定标准"),
+    "format": Text("Type", "作答格式"),
     "solution": Text("Why", "解析"),
     "mistake": Text("Your answer suggests", "你的答案说明"),
     "hint": Text("Hint", "提示"),
@@ -94,8 +95,10 @@ class Screen:
             drawing = draw_figure(item.figure, plain=self.plain)
             if drawing:
                 parts += [RichText(""), RichText(drawing)]
-        if item.accepted is not None and item.seed is None:  # a generated prompt states its own rule
-            parts += [RichText(""), RichText(f"{self.label('accepted')}: {self.t(item.accepted)}", style="dim")]
+        if item.seed is None:  # a generated prompt states its own rule
+            parts += [RichText(""), RichText(f"{self.label('format')}: {self.t(item.answer_format)}", style="dim")]
+            if item.accepted is not None:
+                parts.append(RichText(f"{self.label('accepted')}: {self.t(item.accepted)}", style="dim"))
         self._block(Group(*parts), title=escape(title))
 
     def show_part(self, item: Item, part: Part) -> None:

@@ -57,8 +57,19 @@ class Item:
         numeric = [p for p in self.parts if p.kind in ("number", "vector")]
         if not numeric:
             return None
-        tol = numeric[0].tolerance
-        return tol.describe() if tol is not None else Text("exact value", "须精确相等")
+        part = numeric[0]
+        whole = part.kind == "number" and getattr(part.expected, "is_Integer", isinstance(part.expected, int))
+        if whole and (part.tolerance is None or not part.tolerance.abs):
+            return Text("the exact whole number", "须为精确的整数")
+        return part.tolerance.describe() if part.tolerance is not None else Tolerance().describe()
+
+    @property
+    def answer_format(self) -> Text:
+        """How to type the answer (of the first part)."""
+        from cvquiz.answers.parse import expected_format
+
+        part = self.parts[0]
+        return expected_format(part.kind, symbols=part.symbols, n_choices=part.n_choices)
 
 
 @dataclass
