@@ -20,6 +20,8 @@ from cvquiz.practice.session import Item, Outcome, Part, Summary
 from cvquiz.text import Text
 
 LETTERS = "ABCDEFGHIJ"
+#: Figures that would give the answer away: drawn with the solution, not with the question.
+REVEALING = {"pr_curve"}
 
 HELP = Text(
     "Type your answer and press Enter. Commands: :h hint · :s skip · :? help · :q quit "
@@ -91,7 +93,7 @@ class Screen:
             for i, choice in enumerate(item.choices):
                 grid.add_row(f"  {LETTERS[i]})", self.t(choice))
             parts += [RichText(""), grid]
-        if item.figure:
+        if item.figure and item.figure.get("type") not in REVEALING:
             drawing = draw_figure(item.figure, plain=self.plain)
             if drawing:
                 parts += [RichText(""), RichText(drawing)]
@@ -148,6 +150,10 @@ class Screen:
         if item.explanation is not None:
             lines.append("")
             lines.append(f"{self.label('solution')}: {self.t(item.explanation)}")
+        if item.figure and item.figure.get("type") in REVEALING:
+            drawing = draw_figure(item.figure, plain=self.plain)
+            if drawing:
+                lines += ["", drawing]
         title = self.label("correct" if ok else "wrong")
         self._block(RichText("\n".join(lines)), title=title, style="green" if ok else "red")
 

@@ -50,3 +50,19 @@ def test_the_pr_curve_marks_the_eleven_interpolation_points():
     assert rows[0] == "1.0 |++*+*"  # recall 0..0.4 interpolate to precision 1
     assert rows[5].endswith("++")  # recall 0.9 and 1.0 are never reached: precision 0
     assert "11-point interpolation" in picture
+
+
+def test_a_pr_curve_is_drawn_with_the_solution_not_with_the_question():
+    out = io.StringIO()
+    screen = Screen(Console(file=out, width=80, color_system=None), lang="en", plain=True)
+    item = Item("detection.ap-demo", "detection", ("detection.metrics",), Text("AP?", "AP？"),
+                (Part("number", sympy.Rational(10, 11), tolerance=Tolerance(rel=0.005)),),
+                explanation=Text("See the curve.", "见曲线。"),
+                figure={"type": "pr_curve", "recall": [0.5, 1.0], "precision": [1.0, 1.0], "points": 11},
+                seed="1")
+    screen.show_question(item, (1, 1))
+    asked = out.getvalue()
+    screen.show_result(Session([item], None).answer("10/11"))
+    answered = out.getvalue()[len(asked):]
+    assert "11-point interpolation" not in asked
+    assert "11-point interpolation" in answered
