@@ -244,3 +244,23 @@ def test_until_pulls_the_next_review_before_the_exam_day(course, tmp_path):
     con.close()
     exam_midnight = datetime.combine(exam_day, datetime.min.time()).astimezone(timezone.utc)
     assert datetime.fromisoformat(due) < exam_midnight
+
+
+def test_ctrl_c_ends_the_session_with_its_summary_and_keeps_the_answers_given(course, tmp_path):
+    db = tmp_path / "p.sqlite3"
+    child = spawn(course, db, "nms")
+    if child.expect(["What happens\\?", "IoU\\?"]) == 0:
+        child.expect("> ")
+        child.sendline(letter_of("Both boxes are kept", child.before))
+    else:
+        child.expect("> ")
+        child.sendline("1/3")
+    child.expect("Correct")
+    child.expect("> ")
+    child.sendintr()
+    child.expect("Session summary")
+    child.expect("1 question: 1 right")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert [row[2] for row in reviews(db)] == [1]
