@@ -55,12 +55,11 @@ def practice(ctx, topic, lang, count, new, seed, plain, exam_minutes, until, mis
     Example:
       cvquiz practice attention
     """
-    import random
     import time
 
     from cvquiz.bank.load import load_course_bank
     from cvquiz.cli import get_course
-    from cvquiz.practice.items import build_item, practised
+    from cvquiz.practice.items import plan_items, practised
     from cvquiz.practice.schedule import Schedule
     from cvquiz.practice.screen import Screen, run_session
     from cvquiz.practice.session import Session
@@ -68,56 +67,39 @@ def practice(ctx, topic, lang, count, new, seed, plain, exam_minutes, until, mis
     from cvquiz.problems.registry import parse_seed
     from cvquiz.text import Text
 
-    lang = lang or default_lang()
-    screen = Screen(lang=lang, plain=plain)
-    bank = load_course_bank(get_course(ctx))
-    questions = practised(bank.select(topic))
-    by_id = {q.id: q for q in questions}
+    screen = Screen(lang=lang or default_lang(), plain=plain)
+    questions = practised(load_course_bank(get_course(ctx)).select(topic))
+    ids = [q.id for q in questions]
     hex_seed = parse_seed(seed) if seed is not None else None
-    rng = random.Random(int(hex_seed, 16) if hex_seed else None)
 
     with Store(db) as store:
         schedule = Schedule(store, until=until.date() if until else None, fuzz=hex_seed is None)
-        if mistakes:
-            plan = [qid for qid in store.last_wrong() if qid in by_id][:count]
-        else:
-            seen = [q.id for q in questions if schedule.card(q.id) is not None]
-            unseen = rng.sample([q.id for q in questions if schedule.card(q.id) is None],
-                                k=len(questions) - len(seen))
-            plan = schedule.plan(seen + unseen, count=count, new=new, ahead=bool(topic))
-        if not plan:
-            nxt = schedule.next_due(by_id)
-            what = Text("Nothing is due", "目前没有到期的题目")
+        items = plan_items(questions, store, schedule, count=count, new=new, mistakes=mistakes,
+                           ahead=bool(topic), seed=hex_seed)
+        if not items:
+            nxt = schedule.next_due(ids)
             if mistakes:
                 what = Text("No questions were last answered wrong", "没有最近答错的题目")
-            when = Text(f"; the next review is due {nxt:%Y-%m-%d %H:%M} UTC", f"；下次复习时间 {nxt:%Y-%m-%d %H:%M} UTC") \
-                if nxt and not mistakes else Text("", "")
-            click.echo(screen.t(what + when + Text(
+            elif nxt:
+                what = Text(f"Nothing is due; the next review is due {nxt:%Y-%m-%d %H:%M} UTC",
+                            f"目前没有到期的题目；下次复习时间 {nxt:%Y-%m-%d %H:%M} UTC")
+            else:
+                what = Text("Nothing is due", "目前没有到期的题目")
+            click.echo(screen.t(what + Text(
                 ". Name a topic to practise ahead, e.g. `cvquiz practice attention`.",
                 "。可以指定主题提前练习，例如 `cvquiz practice attention`。")))
             return
-        secret = bytes.fromhex(hex_seed.rjust(2 * ((len(hex_seed) + 1) // 2), "0")) if hex_seed else store.secret()
-        attempts = {}
-        for review in store.reviews():
-            attempts[review.question_id] = attempts.get(review.question_id, 0) + 1
-        items = [build_item(by_id[qid], secret, attempts.get(qid, 0)) for qid in plan]
         session = Session(items, schedule, exam=exam_minutes is not None)
-        deadline = time.monotonic() + 60 * exam_minutes if exam_minutes else None
         if exam_minutes:
             click.echo(screen.t(Text(
                 f"Mock exam: {len(items)} questions, {exam_minutes} minutes. Results at the end.",
                 f"模拟考试：{len(items)} 题，{exam_minutes} 分钟。结束后统一显示结果。")))
         else:
             screen.show_help()
-        run_session(session, screen, deadline)
+        run_session(session, screen, time.monotonic() + 60 * exam_minutes if exam_minutes else None)
         if session.exam:
-            for attempt in session.attempts:
-                if not attempt.skipped:
-                    from cvquiz.practice.session import Outcome
-
-                    screen.show_question(attempt.item, (session.attempts.index(attempt) + 1, len(items)))
-                    screen.show_result(Outcome(attempt.verdicts[-1], attempt.item.parts[-1], True, attempt))
-        nxt = schedule.next_due(by_id)
+            screen.show_exam_results(session)
+        nxt = schedule.next_due(ids)
         extra = [screen.t(Text(f"Next review due: {nxt:%Y-%m-%d %H:%M} UTC", f"下次复习：{nxt:%Y-%m-%d %H:%M} UTC"))] \
             if nxt else []
         screen.show_summary(session.summary(), extra)

@@ -9,11 +9,14 @@ by the grader, not drilled here.
 
 from __future__ import annotations
 
+import random
 from typing import Iterable, Sequence
 
 from cvquiz.answers import Mistake
 from cvquiz.bank import schema as S
+from cvquiz.practice.schedule import Schedule
 from cvquiz.practice.session import Item, Part
+from cvquiz.practice.store import Store
 from cvquiz.problems.registry import Rng, Variant, derive_seed, make
 from cvquiz.text import Text
 
@@ -93,3 +96,25 @@ def build_item(question: S.Question, secret: bytes, attempt: int) -> Item:
 def practised(questions: Iterable[S.Question]) -> list[S.Question]:
     """The questions that can be drilled in the terminal (all but code)."""
     return [q for q in questions if q.kind in PRACTISED_KINDS]
+
+
+def plan_items(questions: Sequence[S.Question], store: Store, schedule: Schedule, *, count: int, new: int,
+               mistakes: bool = False, ahead: bool = False, seed: str | None = None) -> list[Item]:
+    """The session's items: with ``mistakes`` the questions last answered wrong; otherwise due
+    questions first, then up to ``new`` never-seen ones in a random order (fixed by ``seed``), then,
+    with ``ahead``, the soonest-due others. A ``seed`` also replaces the user's secret, so the
+    whole session (order, choice order, numbers) repeats.
+    """
+    by_id = {q.id: q for q in questions}
+    if mistakes:
+        plan = [qid for qid in store.last_wrong() if qid in by_id][:count]
+    else:
+        rng = random.Random(int(seed, 16) if seed else None)
+        seen = [q.id for q in questions if schedule.card(q.id) is not None]
+        unseen = [q.id for q in questions if schedule.card(q.id) is None]
+        plan = schedule.plan(seen + rng.sample(unseen, k=len(unseen)), count=count, new=new, ahead=ahead)
+    secret = f"session seed {seed}".encode() if seed else store.secret()
+    attempts: dict[str, int] = {}
+    for review in store.reviews():
+        attempts[review.question_id] = attempts.get(review.question_id, 0) + 1
+    return [build_item(by_id[qid], secret, attempts.get(qid, 0)) for qid in plan]

@@ -157,6 +157,15 @@ class Screen:
         title = self.label("correct" if ok else "wrong")
         self._block(RichText("\n".join(lines)), title=title, style="green" if ok else "red")
 
+    def show_exam_results(self, session) -> None:
+        """After a mock exam: every answered question with its result, in order."""
+        total = len(session.items)
+        for number, attempt in enumerate(session.attempts, start=1):
+            if attempt.skipped or not attempt.verdicts:
+                continue
+            self.show_question(attempt.item, (number, total))
+            self.show_result(Outcome(attempt.verdicts[-1], attempt.item.parts[-1], True, attempt))
+
     def show_summary(self, summary: Summary, extra: Sequence[str] = ()) -> None:
         if self.lang == "zh":
             head = (f"共 {summary.asked} 题：正确 {summary.correct}，错误 {summary.wrong}，"
