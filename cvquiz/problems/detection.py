@@ -522,6 +522,13 @@ def _ap_prompt(scores, is_tp, num_gt, what: Text, tolerance) -> Text:
     ) + answer_rule(tolerance, Text("a number", "一个数"))
 
 
+#: Feedback for the two slips every AP problem lists.
+RECALL_OVER_DETECTIONS = Text("Recall divides by the number of ground-truth objects, not by the number of detections.",
+                              "召回率的分母是真实目标数，而不是检测数。")
+UNRANKED = Text("Rank the detections by score first; the list was not sorted.",
+                "要先按分数给检测排序；题目给出的顺序并未排序。")
+
+
 @problem("ap11", topic="detection", concepts=("detection.metrics",), version=1,
          title=Text("11-point interpolated AP", "11 点插值 AP"))
 def ap11(rng: Rng) -> Draft:
@@ -561,11 +568,9 @@ def ap11(rng: Rng) -> Draft:
               "maximum precision at any recall ≥ t, which makes the curve monotone.",
               "你取的是首次达到该召回率时的精确率；插值应取召回率 ≥ t 处的最大精确率，使曲线单调。")),
         (_ap11(p_det, r_det),
-         Text("Recall divides by the number of ground-truth objects, not by the number of detections.",
-              "召回率的分母是真实目标数，而不是检测数。")),
+         RECALL_OVER_DETECTIONS),
         (_ap11(p_listed, r_listed),
-         Text("Rank the detections by score first; the list was not sorted.",
-              "要先按分数给检测排序；题目给出的顺序并未排序。")),
+         UNRANKED),
     ]
     return Draft(
         params={"scores": [as_param(s) for s in scores], "is_tp": [bool(t) for t in is_tp], "num_gt": num_gt},
@@ -613,11 +618,9 @@ def ap_all(rng: Rng) -> Draft:
          Text("That is the 11-point AP; all-point AP integrates over every recall step.",
               "这是 11 点 AP；全点 AP 对每个召回率台阶积分。")),
         (_ap_all(p_det, r_det),
-         Text("Recall divides by the number of ground-truth objects, not by the number of detections.",
-              "召回率的分母是真实目标数，而不是检测数。")),
+         RECALL_OVER_DETECTIONS),
         (_ap_all(p_listed, r_listed),
-         Text("Rank the detections by score first; the list was not sorted.",
-              "要先按分数给检测排序；题目给出的顺序并未排序。")),
+         UNRANKED),
     ]
     return Draft(
         params={"scores": [as_param(s) for s in scores], "is_tp": [bool(t) for t in is_tp], "num_gt": num_gt},
