@@ -4,6 +4,8 @@ Runs each command N times in a fresh process and prints the median wall time, ne
 ``python -c pass`` measured in the same run (the machine is shared; compare ratios, not ms).
 
     python benchmarks/startup.py [N]
+
+``rows`` gives the same measurements to ``python -m benchmarks`` (suite ``startup``).
 """
 
 from __future__ import annotations
@@ -53,6 +55,25 @@ def bank_load_seconds(runs: int) -> tuple[float, float]:
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
         pairs.append(tuple(float(v) for v in out.stdout.split()))
     return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+
+
+def rows(device: str, quick: bool) -> list:
+    """Start-up rows for the harness (the device plays no part: no command here imports torch)."""
+    from benchmarks.harness import Row
+
+    tmp = tempfile.mkdtemp(prefix="cvquiz-bench-")
+    db = str(Path(tmp) / "p.sqlite3")
+
+    def run(*args: str):
+        return lambda: subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT,
+                                      check=False).returncode
+
+    practice = run("-m", "cvquiz", "practice", "attention", "--count", "1", "--plain", "--db", db)
+    return [
+        Row("cvquiz --help", run("-m", "cvquiz", "--help"), run("-c", "pass"), "python -c pass",
+            same=lambda a, b: a == b == 0, target="< 200 ms"),
+        Row("practice: to the first question and out", practice, None, "-", target="< 1 s"),
+    ]
 
 
 def main() -> None:
