@@ -178,8 +178,9 @@ def test_hostile_input_is_refused_at_once(kind, text):
     assert time.monotonic() - start < 2.0  # loose: the machine is shared
 
 
-def test_the_parser_never_calls_eval_sympify_or_parse_expr():
-    tree = ast.parse((ROOT / "cvquiz" / "answers" / "parse.py").read_text(encoding="utf-8"))
+@pytest.mark.parametrize("module", ["arith.py", "parse.py"])
+def test_the_parser_never_calls_eval_sympify_or_parse_expr(module):
+    tree = ast.parse((ROOT / "cvquiz" / "answers" / module).read_text(encoding="utf-8"))
     calls = [node.func for node in ast.walk(tree) if isinstance(node, ast.Call)]
     names = {f.id for f in calls if isinstance(f, ast.Name)}
     attributes = {f.attr for f in calls if isinstance(f, ast.Attribute)}
@@ -189,7 +190,7 @@ def test_the_parser_never_calls_eval_sympify_or_parse_expr():
 
 
 def test_importing_the_checker_does_not_import_torch():
-    code = "import sys, cvquiz.answers.check, cvquiz.answers.parse; print('torch' in sys.modules)"
+    code = "import sys, cvquiz.answers.check, cvquiz.answers.parse, cvquiz.answers.arith; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
