@@ -144,6 +144,7 @@ def _load(paths: Sequence[Path], syllabus: Syllabus,
     problems: list[str] = []
     questions: list[S.Question] = []
     first: dict[str, str] = {}  # id -> "file:line" of its first definition
+    readers = []
     for path in paths:
         reader = _FileReader(Path(path), syllabus, assignments_dir)
         reader.run()
@@ -154,9 +155,36 @@ def _load(paths: Sequence[Path], syllabus: Syllabus,
                 duplicates.add((qid, node_line))
             else:
                 first[qid] = f"{reader.display}:{line}"
+        readers.append((reader, duplicates))
+    leads = {qid: lead for reader, _ in readers for qid, lead, _, _ in reader.follows}
+    for reader, duplicates in readers:
+        broken = _check_follows(reader, leads, first)
         problems.extend(reader.sorted_problems())
-        questions.extend(q for q in reader.questions if (q.id, q.line) not in duplicates)
+        questions.extend(q for q in reader.questions if (q.id, q.line) not in duplicates and q.id not in broken)
     return questions, problems
+
+
+def _check_follows(reader: "_FileReader", leads: dict[str, str], known: dict[str, str]) -> set[str]:
+    """Report each ``follows`` of ``reader``'s file that names no question, the question itself, or
+    closes a cycle; return the ids of the questions reported."""
+    broken = set()
+    for qid, lead, line, where in reader.follows:
+        if lead == qid:
+            message = "a question cannot follow itself; expected the id of the question it continues"
+        elif lead not in known:
+            message = f"unknown question id {lead!r}" + _did_you_mean(
+                lead, known, "; expected the id of the question it continues")
+        else:
+            chain = [qid, lead]
+            while chain[-1] in leads and chain[-1] != qid and chain[-1] not in chain[1:-1]:
+                chain.append(leads[chain[-1]])
+            if chain[-1] != qid:
+                continue
+            message = (f"{' → '.join(repr(c) for c in chain)} is a cycle; expected a chain of followers "
+                       "that starts at a question following none")
+        reader.problem(line, where, message)
+        broken.add(qid)
+    return broken
 
 
 # --- reading one file ----------------------------------------------------------------------------
@@ -203,6 +231,7 @@ class _FileReader:
         self.problems: list[tuple[int, str]] = []
         self.questions: list[S.Question] = []
         self.ids: list[tuple[str, int, str, int]] = []  # every readable id: (id, its line, key path, question line)
+        self.follows: list[tuple[str, str, int, str]] = []  # (id, the id it follows, line of 'follows', key path)
         self.topic = ""
         self._generators: dict | None = None
 
@@ -379,6 +408,8 @@ class _FileReader:
         table = S.question_keys(cls)
         allowed = {"kind": S.Key("kind", S.Str(), True), **{name: k for name, (_, k) in table.items()}}
         self.keys(node, where, allowed, others=_OTHER_KINDS_KEYS, kind=kind)
+        if isinstance(qid, str) and isinstance(node.get("follows"), str) and re.match(S.ID_PATTERN, node["follows"]):
+            self.follows.append((qid, node["follows"].strip(), line_in(node, "follows"), f"{where}.follows"))
         values: dict[str, Any] = {}
         raw: dict[str, Any] = {}
         for name, (attr, k) in table.items():

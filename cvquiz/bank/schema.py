@@ -248,6 +248,8 @@ class Question:
     kind: ClassVar[str] = ""
     #: True for kinds that test understanding rather than a computation.
     conceptual: ClassVar[bool] = False
+    #: True for kinds whose question should carry a hint (``bank check`` warns when it has none).
+    wants_hint: ClassVar[bool] = False
 
     id: str = field(metadata=key("id", Str(ID_PATTERN, "an id of lower-case letters, digits, '.', '_' and '-'"),
                                  True, "Stable id, unique across the course."))
@@ -260,6 +262,10 @@ class Question:
     hint: Text | None = field(default=None, metadata=key("hint", TEXT, False, "A nudge shown on request."))
     explanation: Text | None = field(default=None, metadata=key(
         "explanation", TEXT, True, "Why the answer is right, shown after answering."))
+    follows: str | None = field(default=None, metadata=key(
+        "follows", Str(ID_PATTERN, "a question id"), False,
+        "The id of the question this one continues (\"Same model: ...\"); practice and exam papers "
+        "ask it after that one, never without it."))
     #: The bank's topic, and where the question was defined (``file``, 1-based ``line``).
     topic: str = ""
     file: str = ""
@@ -394,6 +400,7 @@ class NumericQuestion(Question):
     """A fixed number, exact, accepted within a tolerance."""
 
     kind: ClassVar[str] = "numeric"
+    wants_hint: ClassVar[bool] = True
     exact: Any = field(metadata=key("answer", NumberOrExpr(), True,
                                     "A number, or an exact expression as a string: \"3/7\", \"sqrt(2)/2\"."))
     answer_text: str = ""
@@ -426,6 +433,7 @@ class ExpressionQuestion(Question):
     """A formula in named symbols, checked by sympy equivalence."""
 
     kind: ClassVar[str] = "expression"
+    wants_hint: ClassVar[bool] = True
     formula: Any = field(metadata=key("answer", Str(what="a formula as text"), True,
                                       "The formula, e.g. \"4*(D*H + H*H + H)\"."))
     answer_text: str = ""
@@ -463,6 +471,7 @@ class ShapeQuestion(Question):
     """A tensor shape, exact."""
 
     kind: ClassVar[str] = "shape"
+    wants_hint: ClassVar[bool] = True
     dims: tuple[int, ...] = field(metadata=key("answer", SHAPE, True, "The shape, e.g. [2, 8, 64, 64]."))
     wrong: tuple[Mistake, ...] = field(default=(), metadata=key(
         "mistakes", mistakes_of(SHAPE), False, "Predictable wrong shapes and their feedback."))
@@ -485,6 +494,7 @@ class OrderQuestion(Question):
     """An ordering or list of indices (e.g. which boxes NMS keeps), exact."""
 
     kind: ClassVar[str] = "order"
+    wants_hint: ClassVar[bool] = True
     indices: tuple[int, ...] = field(metadata=key("answer", INDICES, True, "The indices, e.g. [0, 2, 5]."))
     ordered: bool = field(default=True, metadata=key(
         "ordered", Bool(), False, "false compares the answer as a set (default true)."))
@@ -509,6 +519,7 @@ class GeneratedQuestion(Question):
     """A randomized problem: the named generator makes each variant (and its answer)."""
 
     kind: ClassVar[str] = "generated"
+    wants_hint: ClassVar[bool] = True
     prompt: Text | None = field(default=None, metadata=key(
         "prompt", TEXT, False, "An introduction shown before the generated problem."))
     explanation: Text | None = field(default=None, metadata=key(

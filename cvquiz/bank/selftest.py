@@ -4,6 +4,11 @@
   would (``B``; ``A, C``; ``true``; ``3/7``; ``[2, 8, 64]``; ``0 2 5``), and reject each listed mistake.
 - A ``generated`` question must make a variant with its options (seed 0; the generators' own
   tests run many seeds).
+
+Besides these problems, :func:`missing_hints` lists warnings (not errors): every question of a
+kind that computes something (``numeric``, ``expression``, ``shape``, ``order``, ``generated``)
+should carry a hint in both languages, a nudge towards the method; a ``generated`` question may
+take its hint from its generator.
 """
 
 from __future__ import annotations
@@ -74,3 +79,30 @@ def _make_variants(q: GeneratedQuestion) -> list[str]:
             return [f"{q.where}: {q.id}.options: generator {q.generator!r} fails with these options "
                     f"(seed {seed}): {exc}"]
     return []
+
+
+def missing_hints(questions: Iterable[Question]) -> list[str]:
+    """Warnings ``file:line: hint: id: ...``, one per question that should have a hint and has none.
+
+    The kinds that want one are those whose model sets ``wants_hint``; a ``generated`` question
+    without a hint of its own is covered when its generator's variant (seed 0) has one.
+    """
+    warnings = []
+    for q in questions:
+        if not q.wants_hint or q.hint is not None:
+            continue
+        if isinstance(q, GeneratedQuestion) and _generator_hints(q):
+            continue
+        article = "an" if q.kind[0] in "aeiou" else "a"
+        warnings.append(f"{q.where}: hint: {q.id}: {article} {q.kind} question without a hint; expected "
+                        "a hint in 'en' and 'zh' (a nudge towards the method, not the answer)")
+    return warnings
+
+
+def _generator_hints(q: GeneratedQuestion) -> bool:
+    from cvquiz.problems.registry import make
+
+    try:
+        return make(q.generator, SEEDS[0], question=q.id, **q.options).hint is not None
+    except Exception:  # the failure itself is a problem that self_test reports
+        return True

@@ -50,7 +50,9 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     PATHS are bank files or folders of them (default: every bank of the course); ids must be
     unique across the files checked. Besides reading each question strictly, every question must
     accept its own answer and reject its listed mistakes, and every generated question must make
-    a variant with its options. Exit status 1 when there are problems.
+    a variant with its options. Exit status 1 when there are problems. A numeric, expression,
+    shape, order or generated question without a hint is listed as a warning
+    (file:line: hint: ...), which does not fail the check.
 
     \b
     Example:
@@ -59,7 +61,7 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     from pathlib import Path
 
     from cvquiz.bank.load import bank_files, load_banks, shown_path
-    from cvquiz.bank.selftest import self_test
+    from cvquiz.bank.selftest import missing_hints, self_test
     from cvquiz.bank.syllabus import load_syllabus
     from cvquiz.cli import get_course
     from cvquiz.errors import BankError, ExitCode
@@ -83,6 +85,7 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
         else:
             files.append(path)
     questions = []
+    warnings: list[str] = []
     try:
         syllabus = load_syllabus(course.syllabus_path)
     except BankError as exc:
@@ -94,7 +97,8 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
             problems.extend(exc.problems)
         else:
             problems.extend(self_test(questions))
-    for line in problems:
+            warnings = missing_hints(questions)
+    for line in problems + warnings:
         click.echo(line)
     n_files = len(files) + 1
     summary = f"checked {n_files} file{'s' * (n_files != 1)} (syllabus and {len(files)} bank{'s' * (len(files) != 1)})"
@@ -105,7 +109,8 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     for q in questions:
         counts[q.kind] = counts.get(q.kind, 0) + 1
     by_kind = ", ".join(f"{k} {n}" for k, n in counts.items())
-    click.echo(f"{summary}: {len(questions)} questions ({by_kind or 'none'}), no problems")
+    warned = f", {len(warnings)} warning{'s' * (len(warnings) != 1)}" if warnings else ""
+    click.echo(f"{summary}: {len(questions)} questions ({by_kind or 'none'}), no problems{warned}")
 
 
 @bank.command()

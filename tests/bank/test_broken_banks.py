@@ -67,7 +67,7 @@ CASES = [
       "{f}:13: questions[0].explaination: unknown key; did you mean 'explanation'?"]),
     ("key-of-another-kind", HEAD + CHOICE + "    tolerance: {rel: 0.01}\n",
      ["{f}:14: questions[0].tolerance: a choice question has no 'tolerance' (only numeric has it); expected one "
-      "of kind, id, concepts, difficulty, prompt, hint, explanation, choices"]),
+      "of kind, id, concepts, difficulty, prompt, hint, explanation, follows, choices"]),
     ("key-given-twice", HEAD + CHOICE.replace("    difficulty: 2\n", "    difficulty: 2\n    difficulty: 3\n"),
      ["{f}:7: questions[0].difficulty: key given twice; expected each key once"]),
     ("bad-id", HEAD + CHOICE.replace("id: detection.q", "id: NMS Basic"),
@@ -208,6 +208,23 @@ CASES = [
     ("generator-option-a-mapping", HEAD + common("generated", "detection.nms")
      + "    generator: bank_test_gen\n    options: {size: {a: 1}}\n",
      ["{f}:10: questions[0].options.size: expected a number, text, true/false or a list of them, got a mapping"]),
+    # --- follows
+    ("follows-an-unknown-id", HEAD + CHOICE + "    follows: detection.qq\n",
+     ["{f}:14: questions[0].follows: unknown question id 'detection.qq'; did you mean 'detection.q'?"]),
+    ("follows-nothing-close", HEAD + CHOICE + "    follows: sequence.beam-search\n",
+     ["{f}:14: questions[0].follows: unknown question id 'sequence.beam-search'; expected the id of the "
+      "question it continues"]),
+    ("follows-itself", HEAD + CHOICE + "    follows: detection.q\n",
+     ["{f}:14: questions[0].follows: a question cannot follow itself; expected the id of the question it "
+      "continues"]),
+    ("follows-in-a-cycle", HEAD + CHOICE + "    follows: detection.p\n"
+     + common("numeric") + '    answer: "3/7"\n    follows: detection.q\n',
+     ["{f}:14: questions[0].follows: 'detection.q' → 'detection.p' → 'detection.q' is a cycle; expected a "
+      "chain of followers that starts at a question following none",
+      "{f}:22: questions[1].follows: 'detection.p' → 'detection.q' → 'detection.p' is a cycle; expected a "
+      "chain of followers that starts at a question following none"]),
+    ("follows-not-an-id", HEAD + CHOICE + "    follows: Same model\n",
+     ["{f}:14: questions[0].follows: expected a question id, got 'Same model'"]),
     ("missing-assignment-folder", HEAD + common("code", "detection.nms") + "    assignment: nsm\n",
      ["{f}:9: questions[0].assignment: no folder 'nsm' in {d}/assignments/; did you mean 'nms'?"]),
 ]

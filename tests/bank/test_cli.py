@@ -10,6 +10,7 @@ import pytest
 
 from click.testing import CliRunner
 
+from cvquiz.bank.load import shown_path as shown
 from cvquiz.cli import main
 from cvquiz.errors import ExitCode
 from tests.cli_helpers import ROOT, run_cvquiz
@@ -38,15 +39,28 @@ def cvquiz_process(course, *args) -> Result:
 def test_bank_check_passes_on_the_built_in_course():
     result = run_cvquiz("bank", "check")
     assert result.returncode == ExitCode.OK, result.stdout + result.stderr
-    assert result.stdout.strip().splitlines()[-1].endswith("no problems")
+    assert "no problems" in result.stdout.strip().splitlines()[-1]
 
 
 def test_bank_check_passes_on_a_good_course_and_counts_its_questions(tiny_course):
     result = cvquiz(tiny_course, "bank", "check")
     assert result.returncode == ExitCode.OK, result.stdout + result.stderr
-    assert result.stdout.strip() == (
+    assert result.stdout.strip().splitlines()[-1] == (
         "checked 2 files (syllabus and 1 bank): 9 questions (choice 1, multi 1, truefalse 1, numeric 1, "
-        "expression 1, shape 1, order 1, generated 1, code 1), no problems")
+        "expression 1, shape 1, order 1, generated 1, code 1), no problems, 4 warnings")
+
+
+def test_bank_check_warns_of_each_computed_question_without_a_hint_and_still_passes(tiny_course):
+    result = cvquiz(tiny_course, "bank", "check")
+    assert result.returncode == ExitCode.OK
+    bank = shown(tiny_course / "questions" / "detection.yaml")
+    expected = "a hint in 'en' and 'zh' (a nudge towards the method, not the answer)"
+    assert result.stdout.strip().splitlines()[:-1] == [
+        f"{bank}:36: hint: detection.precision: a numeric question without a hint; expected {expected}",
+        f"{bank}:47: hint: attention.score-scale: an expression question without a hint; expected {expected}",
+        f"{bank}:58: hint: attention.scores-shape: a shape question without a hint; expected {expected}",
+        f"{bank}:68: hint: detection.nms-kept: an order question without a hint; expected {expected}",
+    ]  # the generated question takes the hint of its generator; the choice kinds want none
 
 
 def test_bank_check_prints_every_problem_with_its_line_and_fails(tiny_course):
@@ -192,6 +206,7 @@ def test_topics_still_lists_the_course_when_a_bank_is_broken(tiny_course):
 
 PROBE = """
 import sys
+from cvquiz.bank.load import shown_path as shown
 from cvquiz.cli import main
 for args in {commands!r}:
     try:

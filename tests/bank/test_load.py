@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cvquiz.bank import schema as S
-from cvquiz.bank.load import Bank, UnknownNameError, load_bank_file, load_banks, load_course_bank
+from cvquiz.bank.load import (Bank, UnknownNameError, load_bank_file, load_banks, load_course_bank,
+                              shown_path)
 from cvquiz.course import Course
 from cvquiz.errors import BankError
 from cvquiz.problems.registry import registry
@@ -128,6 +129,27 @@ def test_ids_are_unique_across_files_and_the_duplicate_names_the_first(tmp_path,
         load_banks([first, second], syllabus)
     assert info.value.problems == [
         f"{second}:3: questions[0].id: duplicate id 'detection.nms-tie'; first defined at {first}:3"]
+
+
+def test_a_question_may_follow_a_question_of_another_file(tmp_path, syllabus):
+    (tmp_path / "assignments" / "nms").mkdir(parents=True)
+    first = write(tmp_path / "detection.yaml", GOOD_BANK)
+    second = write(tmp_path / "more.yaml", "topic: attention\nquestions:\n" + GOOD_BANK.split("questions:\n")[1]
+                   .split("  - id: detection.ap-facts")[0].replace("detection.nms-tie", "attention.next")
+                   + "    follows: detection.precision\n")
+    questions = {q.id: q for q in load_banks([first, second], syllabus)}
+    assert questions["attention.next"].follows == "detection.precision"
+    assert questions["detection.precision"].follows is None
+
+
+def test_lenient_loading_leaves_out_a_follower_of_an_unknown_question(tiny_course):
+    bank_path = tiny_course / "questions" / "detection.yaml"
+    bank_path.write_text(bank_path.read_text(encoding="utf-8").replace(
+        "    answer: [0, 2]\n", "    answer: [0, 2]\n    follows: detection.nms-tye\n"), encoding="utf-8")
+    bank = load_course_bank(Course(tiny_course), strict=False)
+    assert "detection.nms-kept" not in bank.questions and len(bank.questions) == 8
+    assert bank.problems == (f"{shown_path(bank_path)}:74: questions[6].follows: unknown question id "
+                             "'detection.nms-tye'; did you mean 'detection.nms-tie'?",)
 
 
 def test_a_code_question_needs_its_folder_under_assignments(tmp_path, syllabus):

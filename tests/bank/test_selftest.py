@@ -7,7 +7,7 @@ import sympy
 from cvquiz.answers import Mistake, Tolerance
 from cvquiz.bank import schema as S
 from cvquiz.bank.load import load_bank_file
-from cvquiz.bank.selftest import self_test, typed_answer
+from cvquiz.bank.selftest import missing_hints, self_test, typed_answer
 from cvquiz.text import Text
 from tests.bank.conftest import GOOD_BANK, write
 
@@ -47,3 +47,28 @@ def test_a_generated_question_whose_generator_refuses_its_options_is_reported():
                             options={"size": 0}, file="f.yaml", line=3)
     assert self_test([q]) == ["f.yaml:3: g.options: generator 'bank_test_gen' fails with these options (seed 0): "
                               "problem 'bank_test_gen': option 'size': expected a positive integer, got 0"]
+
+
+def test_a_generated_question_is_warned_only_when_neither_it_nor_its_generator_has_a_hint():
+    from cvquiz.problems import registry as reg
+
+    def make(rng):
+        return reg.Draft(params={}, prompt=T, answer=sympy.Integer(1), answer_kind="number", solution=T,
+                         hint=None)  # a hint is required of generators; a careless one may still omit it
+
+    reg.problem("bank_test_nohint", topic="detection", concepts=("detection.nms",), version=1, title=T)(make)
+    try:
+        plain = dict(concepts=("detection.nms",), difficulty=1, file="f.yaml")
+        questions = [S.GeneratedQuestion(id="hinted-by-generator", generator="bank_test_gen", line=3, **plain),
+                     S.GeneratedQuestion(id="hinted", generator="bank_test_nohint", hint=T, line=9, **plain),
+                     S.GeneratedQuestion(id="bare", generator="bank_test_nohint", line=15, **plain)]
+        assert missing_hints(questions) == [
+            "f.yaml:15: hint: bare: a generated question without a hint; expected a hint in 'en' and 'zh' "
+            "(a nudge towards the method, not the answer)"]
+    finally:
+        reg._REGISTRY.pop("bank_test_nohint", None)
+
+
+def test_choice_truefalse_and_code_questions_want_no_hint():
+    assert {kind for kind, cls in S.QUESTION_TYPES.items() if cls.wants_hint} == {
+        "numeric", "expression", "shape", "order", "generated"}
