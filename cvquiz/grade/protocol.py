@@ -75,6 +75,7 @@ class Limits:
     memory_mb: int = 1024  # RLIMIT_AS; torch needs at least ~768 MB
     cpu_s: int = 60  # RLIMIT_CPU for the whole job
     wall_s: float = 120.0  # the whole job; each call also has its own limit
+    import_s: float = 5.0  # wall-clock limit of importing each student module (an import-time loop)
     file_size_mb: int = 64  # RLIMIT_FSIZE
     stdout_bytes: int = 1 << 20  # captured stdout/stderr kept, the rest dropped
     processes: int = 1  # the student may not fork (seccomp / pids cgroup / RLIMIT_NPROC)
