@@ -7,9 +7,16 @@ scalars carrying 1-based lines, and caches that tree as JSON under the user's ca
 keyed by a hash of the file's bytes. A changed file is a new key; a cache that cannot be read
 or written is simply not used. The cache holds data only (JSON), never code.
 
-Only the YAML core types survive: mappings, sequences, strings, integers, floats, booleans and
-null. Any other tag (a date, ``!custom``) becomes its source text. A key given twice in one
-mapping keeps its first value and is listed in :attr:`YMap.duplicates` for the checker to report.
+Only the YAML core types are read: mappings, sequences, strings, integers, floats, booleans and
+null. Anything else is refused with its line rather than guessed at: a tag (``!custom x``,
+``!!set``), and a plain scalar that YAML reads as a date (``2024-01-01``; quote it to mean text).
+A key given twice in one mapping keeps its first value and is listed in :attr:`YMap.duplicates`
+for the checker to report.
+
+Hostile files are refused with their line before they cost time or memory: nesting deeper than
+:data:`MAX_DEPTH` levels, aliases that would expand to more than :data:`MAX_ALIAS_NODES` nodes
+(an "alias bomb": ten aliases of ten aliases of ... is billions of nodes from a few hundred
+bytes), and an alias inside its own anchor.
 """
 
 from __future__ import annotations
@@ -23,14 +30,21 @@ from typing import Any
 from cvquiz.errors import BankError
 
 #: Bump when the cached tree's layout changes.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: dates and tags are refused, no longer kept as text
 CACHE_ENV_VAR = "CVQUIZ_CACHE_DIR"
 #: Most files the cache keeps (every edit of a bank adds one).
 CACHE_MAX = 256
+#: Deepest accepted nesting of mappings and sequences (a question bank needs fewer than ten).
+MAX_DEPTH = 50
+#: Most nodes that aliases may add by repeating their anchors' contents.
+MAX_ALIAS_NODES = 10_000
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
 }
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
 class YMap(dict):
@@ -104,53 +118,117 @@ def read_tree(path: Path) -> Any:
 
 
 def _compose(text: str, path: Path) -> Any:
+    import warnings
+
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
     yaml = YAML(typ="safe", pure=True)
+    yaml.max_depth = MAX_DEPTH
     try:
-        node = yaml.compose(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a reused anchor name is legal YAML
+            node = yaml.compose(text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if "maximum depth" in problem:
+            problem = f"nested more than {MAX_DEPTH} levels deep"
         raise BankError(f"{path}:{line}: invalid YAML: {problem}") from None
+    except RecursionError:  # pragma: no cover - max_depth stops nesting first
+        raise BankError(f"{path}:1: invalid YAML: nested too deeply") from None
     if node is None:
         return None
-    return _convert(node, yaml.constructor, 0)
+    return _Converter(path, yaml.constructor).convert(node)
 
 
-def _convert(node: Any, constructor: Any, depth: int) -> Any:
-    from ruamel.yaml.nodes import MappingNode, SequenceNode
+class _Converter:
+    """Composed YAML nodes to :class:`YMap` / :class:`YList` / scalars, refusing what is not data."""
 
-    if depth > 64:  # an alias that refers to itself
-        return None
-    line = node.start_mark.line + 1
-    if isinstance(node, MappingNode):
-        out = YMap(line)
-        for key_node, value_node in node.value:
-            key = _convert(key_node, constructor, depth + 1)
-            if isinstance(key, (dict, list)):
-                key = str(plain(key))
-            key_line = key_node.start_mark.line + 1
-            if key in out:
-                out.duplicates.append((key, key_line))
-                continue
-            out[key] = _convert(value_node, constructor, depth + 1)
-            out.key_lines[key] = key_line
-        return out
-    if isinstance(node, SequenceNode):
-        out_list = YList(line)
-        for item in node.value:
-            out_list.append(_convert(item, constructor, depth + 1))
-            out_list.item_lines.append(item.start_mark.line + 1)
-        return out_list
-    if node.tag in _SCALAR_TAGS:
-        try:
-            return constructor.construct_object(node, deep=True)
-        except Exception:  # a malformed scalar of a core tag: keep its text
-            return str(node.value)
-    return str(node.value)
+    def __init__(self, path: Path, constructor: Any):
+        self.path = path
+        self.constructor = constructor
+        self.seen: set[int] = set()  # ids of nodes converted once (a second visit is an alias)
+        self.repeated = 0  # nodes added by aliases
+        self.open: set[int] = set()  # ids of the nodes being converted (an alias to one is a loop)
+        self.expanding: Any = None  # the anchored node whose alias is being expanded
+
+    def refuse(self, node: Any, message: str) -> BankError:
+        return BankError(f"{self.path}:{node.start_mark.line + 1}: invalid YAML: {message}")
+
+    def convert(self, node: Any) -> Any:
+        key = id(node)
+        if key in self.open:
+            raise self.refuse(node, f"the anchor &{node.anchor} contains an alias to itself")
+        if key in self.seen:
+            if self.expanding is None:
+                self.expanding = node
+                try:
+                    return self.convert_node(node)
+                finally:
+                    self.expanding = None
+            self.repeated += 1
+            if self.repeated > MAX_ALIAS_NODES:
+                raise self.refuse(self.expanding, f"aliases of the anchor &{self.expanding.anchor} expand "
+                                                  f"to more than {MAX_ALIAS_NODES:,} nodes (an alias bomb?)")
+        else:
+            self.seen.add(key)
+        return self.convert_node(node)
+
+    def convert_node(self, node: Any) -> Any:
+        from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+        key = id(node)
+        line = node.start_mark.line + 1
+        if isinstance(node, MappingNode):
+            if node.tag != _MAP_TAG:
+                raise self.refuse(node, f"unexpected tag {_shown_tag(node.tag)} on a mapping; remove it")
+            self.open.add(key)
+            out = YMap(line)
+            for key_node, value_node in node.value:
+                k = self.convert(key_node)
+                if isinstance(k, (dict, list)):
+                    k = str(plain(k))
+                key_line = key_node.start_mark.line + 1
+                if k in out:
+                    out.duplicates.append((k, key_line))
+                    continue
+                out[k] = self.convert(value_node)
+                out.key_lines[k] = key_line
+            self.open.discard(key)
+            return out
+        if isinstance(node, SequenceNode):
+            if node.tag != _SEQ_TAG:
+                raise self.refuse(node, f"unexpected tag {_shown_tag(node.tag)} on a list; remove it")
+            self.open.add(key)
+            out_list = YList(line)
+            for item in node.value:
+                out_list.append(self.convert(item))
+                out_list.item_lines.append(item.start_mark.line + 1)
+            self.open.discard(key)
+            return out_list
+        if node.tag in _SCALAR_TAGS:
+            try:
+                return self.constructor.construct_object(node, deep=True)
+            except Exception:  # a malformed scalar of a core tag: keep its text
+                return str(node.value)
+        if node.tag == _TIMESTAMP_TAG and node.style is None:
+            raise self.refuse(node, f"{node.value} reads as a YAML date, not text; "
+                                    f"quote it (\"{node.value}\") if text is meant")
+        raise self.refuse(node, f"unexpected tag {_shown_tag(node.tag)} on {_short(node.value)!r}; "
+                                "remove it (only plain text, numbers, true/false, null, lists and "
+                                "mappings are read)")
+
+
+def _shown_tag(tag: Any) -> str:
+    tag = str(tag)
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # --- the cache ---------------------------------------------------------------------------------

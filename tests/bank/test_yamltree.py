@@ -15,7 +15,7 @@ b:
   - {c: 2.5, d: null}
 e: yes
 f: true
-g: 2020-01-01
+g: "2020-01-01"
 a: 3
 """
 
@@ -79,3 +79,77 @@ def test_an_unreadable_file_is_one_clear_message(tmp_path, content, message):
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(BankError, match=r"nope\.yaml: file not found"):
         read_tree(tmp_path / "nope.yaml")
+
+
+def _bomb(levels: int, fanout: int = 10) -> str:
+    """Anchors that each hold ``fanout`` aliases of the one before: fanout**levels nodes."""
+    lines = [f"a0: &a0 [{', '.join(['x'] * fanout)}]"]
+    for i in range(1, levels + 1):
+        lines.append(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * fanout)}]")
+    return "\n".join(lines) + "\nquestions: []\n"
+
+
+def test_an_alias_bomb_is_refused_at_the_anchor_it_repeats_before_it_is_expanded(tmp_path):
+    # Regression (issue #14 item 2): 10 aliases x 8 levels ran for minutes and took 300 MB.
+    path = write(tmp_path / "bomb.yaml", _bomb(8))
+    assert path.stat().st_size < 600
+    with pytest.raises(BankError) as info:
+        read_tree(path)
+    [problem] = info.value.problems
+    assert problem.startswith(f"{path}:3: invalid YAML: aliases of the anchor &a2 expand to more than 10,000 nodes")
+
+
+def test_aliases_that_repeat_a_little_are_still_read(tmp_path):
+    tree = read_tree(write(tmp_path / "small.yaml", _bomb(2)))
+    assert plain(tree)["a2"] == [[["x"] * 10] * 10] * 10
+
+
+def test_an_anchor_that_contains_an_alias_to_itself_is_refused(tmp_path):
+    path = write(tmp_path / "loop.yaml", "a: 1\nb: &me [1, *me]\n")
+    with pytest.raises(BankError) as info:
+        read_tree(path)
+    assert info.value.problems == [f"{path}:2: invalid YAML: the anchor &me contains an alias to itself"]
+
+
+@pytest.mark.parametrize("text,line", [
+    ("q: " + "[" * 1000 + "]" * 1000 + "\n", 1),
+    ("q: " + "{a: " * 2000 + "1" + "}" * 2000 + "\n", 1),
+    ("".join("  " * i + f"k{i}:\n" for i in range(300)), 50),
+], ids=["1000-brackets", "2000-braces", "300-indents"])
+def test_nesting_past_the_limit_is_one_message_with_its_line_not_a_recursion_error(tmp_path, text, line):
+    # Regression (issue #14 item 4): a RecursionError traceback, exit 1, no file:line.
+    path = write(tmp_path / "deep.yaml", text)
+    with pytest.raises(BankError) as info:
+        read_tree(path)
+    assert info.value.problems == [f"{path}:{line}: invalid YAML: nested more than 50 levels deep"]
+
+
+def test_nesting_up_to_the_limit_is_read(tmp_path):
+    from cvquiz.bank.yamltree import MAX_DEPTH
+
+    tree = read_tree(write(tmp_path / "ok.yaml", "q: " + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "\n"))
+    depth, node = 0, plain(tree)["q"]
+    while node:
+        node, depth = node[0], depth + 1
+    assert depth == MAX_DEPTH - 2
+
+
+@pytest.mark.parametrize("text,message", [
+    ("id: !custom x\n", "{f}:1: invalid YAML: unexpected tag !custom on 'x'; remove it"),
+    ("id: 2024-01-01\n", '{f}:1: invalid YAML: 2024-01-01 reads as a YAML date, not text; quote it ("2024-01-01") if text is meant'),
+    ("a:\n  b: !!set {x, y}\n", "{f}:2: invalid YAML: unexpected tag !!set on a mapping; remove it"),
+    ("a: !!omap [x: 1]\n", "{f}:1: invalid YAML: unexpected tag !!omap on a list; remove it"),
+    ("a: !!binary aGk=\n", "{f}:1: invalid YAML: unexpected tag !!binary on 'aGk='; remove it"),
+], ids=["custom-tag", "date", "set", "omap", "binary"])
+def test_tags_and_dates_are_named_instead_of_silently_read_as_text(tmp_path, text, message):
+    # Regression (issue #14 item 13): `id: !custom x` and `id: 2024-01-01` were taken as strings.
+    path = write(tmp_path / "tagged.yaml", text)
+    with pytest.raises(BankError) as info:
+        read_tree(path)
+    [problem] = info.value.problems
+    assert problem.startswith(message.format(f=path))
+
+
+def test_a_quoted_date_and_an_explicit_core_tag_are_text(tmp_path):
+    tree = read_tree(write(tmp_path / "q.yaml", 'a: "2024-01-01"\nb: !!str 2024-01-02\nc: !!int "3"\n'))
+    assert plain(tree) == {"a": "2024-01-01", "b": "2024-01-02", "c": 3}
