@@ -98,12 +98,33 @@ def practised(questions: Iterable[S.Question]) -> list[S.Question]:
     return [q for q in questions if q.kind in PRACTISED_KINDS]
 
 
+def leads_first(plan: Sequence[str], by_id: dict[str, S.Question]) -> list[str]:
+    """``plan`` with every follower asked after the question it ``follows``.
+
+    A follower continues its lead ("Same model: ...") and cannot be asked alone: its lead (and
+    the lead's own lead, ...) is asked just before it unless already asked earlier in the plan.
+    A follower whose lead is not among ``by_id`` (the questions being practised) is left out.
+    """
+    out: list[str] = []
+    for qid in plan:
+        chain = [qid]
+        while by_id[chain[-1]].follows is not None and chain[-1] not in out:
+            lead = by_id[chain[-1]].follows
+            if lead not in by_id or lead in chain:
+                chain = []
+                break
+            chain.append(lead)
+        out.extend(q for q in reversed(chain) if q not in out)
+    return out
+
+
 def plan_items(questions: Sequence[S.Question], store: Store, schedule: Schedule, *, count: int, new: int,
                mistakes: bool = False, ahead: bool = False, seed: str | None = None) -> list[Item]:
     """The session's items: with ``mistakes`` the questions last answered wrong; otherwise due
     questions first, then up to ``new`` never-seen ones in a random order (fixed by ``seed``), then,
-    with ``ahead``, the soonest-due others. A ``seed`` also replaces the user's secret, so the
-    whole session (order, choice order, numbers) repeats.
+    with ``ahead``, the soonest-due others. A follower comes after its lead (:func:`leads_first`).
+    A ``seed`` also replaces the user's secret, so the whole session (order, choice order, numbers)
+    repeats.
     """
     by_id = {q.id: q for q in questions}
     if mistakes:
@@ -113,6 +134,7 @@ def plan_items(questions: Sequence[S.Question], store: Store, schedule: Schedule
         seen = [q.id for q in questions if schedule.card(q.id) is not None]
         unseen = [q.id for q in questions if schedule.card(q.id) is None]
         plan = schedule.plan(seen + rng.sample(unseen, k=len(unseen)), count=count, new=new, ahead=ahead)
+    plan = leads_first(plan, by_id)
     secret = f"session seed {seed}".encode() if seed else store.secret()
     attempts: dict[str, int] = {}
     for review in store.reviews():

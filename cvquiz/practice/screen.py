@@ -24,9 +24,10 @@ LETTERS = "ABCDEFGHIJ"
 REVEALING = {"pr_curve"}
 
 HELP = Text(
-    "Type your answer and press Enter. Commands: :h hint · :s skip · :? help · :q quit "
-    "(Ctrl-D also quits). A malformed answer is not counted; you are told the format and asked again.",
-    "输入答案后按回车。命令：:h 提示 · :s 跳过 · :? 帮助 · :q 退出（Ctrl-D 也可退出）。"
+    "Type your answer and press Enter. Commands: :s skip · :? help · :q quit (Ctrl-D also quits), "
+    "and :h hint where a question offers one. A malformed answer is not counted; you are told the "
+    "format and asked again.",
+    "输入答案后按回车。命令：:s 跳过 · :? 帮助 · :q 退出（Ctrl-D 也可退出）；题目注明有提示时，可输入 :h 查看。"
     "格式不对的答案不计次数，会提示格式后重新作答。",
 )
 
@@ -40,6 +41,7 @@ LABELS = {
     "mistake": Text("Your answer suggests", "你的答案说明"),
     "hint": Text("Hint", "提示"),
     "nohint": Text("No hint for this one.", "本题没有提示。"),
+    "offer": Text("A hint is available: type :h.", "本题有提示：输入 :h 查看。"),
     "invalid": Text("Not an answer I can read", "无法识别的答案"),
     "summary": Text("Session summary", "本次练习小结"),
     "part": Text("Part", "小题"),
@@ -81,7 +83,8 @@ class Screen:
         else:
             self.console.print(Panel(body, title=title, title_align="left", border_style=style or "cyan"))
 
-    def show_question(self, item: Item, position: tuple[int, int]) -> None:
+    def show_question(self, item: Item, position: tuple[int, int], hint: bool = False) -> None:
+        """The question; ``hint`` offers ``:h`` (only where the item has a hint and it may be shown)."""
         number, total = position
         stars = "*" * item.difficulty if self.plain else "★" * item.difficulty
         title = f"[{number}/{total}] {item.topic} · {', '.join(item.concepts)} · {stars}"
@@ -101,6 +104,8 @@ class Screen:
             parts += [RichText(""), RichText(f"{self.label('format')}: {self.t(item.answer_format)}", style="dim")]
             if item.accepted is not None:
                 parts.append(RichText(f"{self.label('accepted')}: {self.t(item.accepted)}", style="dim"))
+        if hint and item.hint is not None:
+            parts += [RichText(""), RichText(self.label("offer"), style="dim")]
         self._block(Group(*parts), title=escape(title))
 
     def show_part(self, item: Item, part: Part) -> None:
@@ -289,7 +294,7 @@ def run_session(session, screen: Screen, deadline: float | None = None) -> bool:
     while not session.finished:
         item = session.item
         if shown is not item:
-            screen.show_question(item, session.position)
+            screen.show_question(item, session.position, hint=session.hint_offered)
             shown = item
         part = session.part
         screen.show_part(item, part)

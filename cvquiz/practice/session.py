@@ -147,6 +147,12 @@ class Session:
             self._current = Attempt(self.item)
         return self._current
 
+    @property
+    def hint_offered(self) -> bool:
+        """Whether ``:h`` is offered for the current item: it has a hint, and this is no exam."""
+        item = self.item
+        return item is not None and item.hint is not None and not self.exam
+
     # -- actions ---------------------------------------------------------
     def hint(self) -> Text | None:
         item = self.item

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import pytest
+import sympy
 
 from cvquiz.answers.check import check_answer
 from cvquiz.bank import schema as S
 from cvquiz.bank.load import load_course_bank
-from cvquiz.practice.items import build_item, practised
+from cvquiz.practice.items import build_item, leads_first, plan_items, practised
+from cvquiz.practice.schedule import Schedule
+from cvquiz.practice.store import Store
+from cvquiz.text import Text
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +58,42 @@ def test_a_generated_question_gets_new_numbers_at_each_attempt_and_the_same_for_
 
 def test_code_questions_are_not_drilled(bank):
     assert all(q.kind != "code" for q in practised(bank.questions.values()))
+
+
+def numeric(qid, follows=None):
+    text = Text(qid, qid)
+    return S.NumericQuestion(id=qid, concepts=("sequence.decoding",), difficulty=1, prompt=text, explanation=text,
+                             exact=sympy.Integer(1), follows=follows, topic="sequence")
+
+
+def test_a_follower_is_never_asked_before_its_lead_whatever_the_shuffle(tmp_path):
+    questions = [numeric("beam"), numeric("beam-best", follows="beam"), numeric("beam-next", follows="beam-best"),
+                 *(numeric(f"other{i}") for i in range(5))]
+    with Store(tmp_path / "p.sqlite3") as store:
+        schedule = Schedule(store, fuzz=False)
+        for seed in range(40):
+            plan = [i.question_id for i in plan_items(questions, store, schedule, count=8, new=8, seed=f"{seed:x}")]
+            assert sorted(plan) == sorted(q.id for q in questions)
+            assert plan.index("beam") < plan.index("beam-best") < plan.index("beam-next")
+
+
+def test_a_follower_brings_its_lead_into_a_short_session_just_before_it():
+    by_id = {q.id: q for q in (numeric("lead"), numeric("mid", follows="lead"), numeric("last", follows="mid"),
+                               numeric("x"))}
+    assert leads_first(["x", "last"], by_id) == ["x", "lead", "mid", "last"]
+    assert leads_first(["lead", "x", "mid"], by_id) == ["lead", "x", "mid"]
+    assert leads_first(["mid", "lead"], by_id) == ["lead", "mid"]
+
+
+def test_a_follower_whose_lead_is_not_practised_is_left_out():
+    by_id = {q.id: q for q in (numeric("alone", follows="elsewhere"), numeric("x"))}
+    assert leads_first(["alone", "x"], by_id) == ["x"]
+
+
+def test_the_built_in_followers_follow_a_question_of_their_own_concepts(bank):
+    """Practising a concept never strands a follower: its lead is selected with it."""
+    followers = [q for q in bank.questions.values() if q.follows]
+    assert followers
+    for q in followers:
+        lead = bank.questions[q.follows]
+        assert set(q.concepts) & set(lead.concepts), q.id

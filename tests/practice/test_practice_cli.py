@@ -161,10 +161,20 @@ def test_piped_answers_run_a_session_and_end_of_input_ends_it_with_a_summary(cou
     result = run_cvquiz("--course", str(course), "practice", "detection", "--db", str(db), "--seed", "3",
                         "--plain", input=":?\n:s\n")
     assert result.returncode == 0, result.stderr
-    assert "Commands: :h hint" in result.stdout
+    assert "Commands: :s skip" in result.stdout and ":h hint where a question offers one" in result.stdout
     assert "Session summary" in result.stdout
     assert "1 skipped" in result.stdout
     assert reviews(db) == []  # a skip is not a review; the end of input answers nothing
+
+
+def test_only_the_question_with_a_hint_offers_the_hint_command(course, tmp_path):
+    result = run_cvquiz("--course", str(course), "practice", "detection", "--db", str(tmp_path / "p.sqlite3"),
+                        "--seed", "3", "--plain", input=":s\n:h\n:s\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("A hint is available: type :h.") == 1
+    offered_at = result.stdout.index("A hint is available")
+    assert result.stdout.rfind("What happens?", 0, offered_at) > result.stdout.rfind("IoU?", 0, offered_at)
+    assert "No hint for this one." in result.stdout or "Is the comparison" in result.stdout
 
 
 def test_mistakes_drills_what_was_last_answered_wrong(course, tmp_path):

@@ -66,3 +66,28 @@ def test_a_pr_curve_is_drawn_with_the_solution_not_with_the_question():
     answered = out.getvalue()[len(asked):]
     assert "11-point interpolation" not in asked
     assert "11-point interpolation" in answered
+
+
+def offered(hint, exam=False, lang="en"):
+    """What the question screen of a session shows about a hint."""
+    out = io.StringIO()
+    screen = Screen(Console(file=out, width=80, color_system=None), lang=lang, plain=True)
+    item = Item("detection.q", "detection", ("detection.nms",), Text("IoU?", "IoU？"),
+                (Part("number", sympy.Rational(1, 3)),), hint=hint)
+    session = Session([item], None, exam=exam)
+    screen.show_question(item, session.position, hint=session.hint_offered)
+    return session, out.getvalue()
+
+
+def test_the_hint_command_is_offered_only_on_a_question_with_a_hint():
+    session, shown = offered(Text("Union = |A| + |B| − intersection.", "并集 = |A| + |B| − 交集。"))
+    assert session.hint_offered and "A hint is available: type :h." in shown
+    session, shown = offered(None)
+    assert not session.hint_offered and ":h" not in shown
+    _, shown = offered(Text("h", "提示"), lang="zh")
+    assert "本题有提示：输入 :h 查看。" in shown
+
+
+def test_a_mock_exam_offers_no_hint():
+    session, shown = offered(Text("h", "提示"), exam=True)
+    assert not session.hint_offered and ":h" not in shown and session.hint() is None
