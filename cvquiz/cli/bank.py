@@ -69,17 +69,23 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     course = get_course(ctx)
     problems: list[str] = []
     files: list[Path] = []
+    assignments: list[Path] = []  # assignment.yaml files, checked statically (no torch)
     if not paths:
         files = [shown_path(p) for p in bank_files(course)]
+        assignments = [shown_path(p) for p in sorted(course.assignments_dir.glob("*/assignment.yaml"))]
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.glob("*.yaml") if p.name != "syllabus.yaml")
-            if not found and path.name != "assignments":
+            found = sorted(p for p in path.glob("*.yaml") if p.name not in ("syllabus.yaml", "assignment.yaml"))
+            inside = sorted(path.glob("assignment.yaml")) + sorted(path.glob("*/assignment.yaml"))
+            if not found and not inside and path.name != "assignments":
                 problems.append(f"{path}: no bank files (*.yaml) in this folder")
             files.extend(found)
+            assignments.extend(inside)
         elif path.name == "syllabus.yaml" and path.is_file():
             continue  # the course's syllabus is always checked
+        elif path.name == "assignment.yaml" and path.is_file():
+            assignments.append(path)
         elif not path.exists():
             problems.append(f"{path}: file not found")
         else:
@@ -98,10 +104,17 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
         else:
             problems.extend(self_test(questions))
             warnings = missing_hints(questions)
+        from cvquiz.grade.assignment import check_assignments
+
+        problems.extend(check_assignments(course, syllabus, assignments))
     for line in problems + warnings:
         click.echo(line)
     n_files = len(files) + 1
     summary = f"checked {n_files} file{'s' * (n_files != 1)} (syllabus and {len(files)} bank{'s' * (len(files) != 1)})"
+    if assignments:
+        n_files += len(assignments)
+        summary = (f"checked {n_files} files (syllabus, {len(files)} bank{'s' * (len(files) != 1)} and "
+                   f"{len(assignments)} assignment{'s' * (len(assignments) != 1)})")
     if problems:
         click.echo(f"{summary}: {len(problems)} problem{'s' * (len(problems) != 1)}")
         ctx.exit(int(ExitCode.CHECKS_FAILED))
@@ -249,16 +262,22 @@ def _render_variant(q, lang: str, seed: str, out: list[str]) -> list[str]:
 
 
 @bank.command()
-def schema() -> None:
+@click.option("--assignment", "of_assignment", is_flag=True,
+              help="The schema of an assignment.yaml instead of a bank file.")
+def schema(of_assignment: bool) -> None:
     """Print the JSON Schema of a bank file (for editors), made from the question models.
 
     \b
     Example:
       cvquiz bank schema > bank.schema.json
+      cvquiz bank schema --assignment > assignment.schema.json
     """
     import json
 
-    from cvquiz.bank.schema import json_schema
+    if of_assignment:
+        from cvquiz.grade.assignment import json_schema
+    else:
+        from cvquiz.bank.schema import json_schema
 
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
 
