@@ -113,8 +113,11 @@ def practice(ctx, topic, lang, count, new, seed, plain, exam_minutes, until, mis
 def stats(ctx, lang, db, plain) -> None:
     """Show mastery per topic and concept, what is due, and recent accuracy.
 
-    Mastery is the mean predicted recall (FSRS retrievability) over a concept's questions,
-    counting never-seen questions as 0; recent accuracy covers the last 7 days.
+    Mastery of a question is its predicted chance of recall (FSRS) on the exam day
+    given to `practice --until`, or one day ahead when none is set; a question last
+    answered wrong counts 0 until answered right again, and a never-seen one 0. A
+    concept's mastery is the mean over its questions; recent accuracy covers the
+    last 7 days.
 
     \b
     Example:

@@ -2,7 +2,8 @@
 
 One card per question id. Ratings: wrong -> Again; right after a hint or after an invalid
 try -> Hard; right -> Good. A skip is not a review. With an exam day (``until``) every next
-review is pulled before it, so everything is seen again before the exam.
+review is pulled before it, so everything is seen again before the exam, and the day is kept
+in the store so that ``cvquiz stats`` measures mastery at it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class Schedule:
         self.until = until
         self.scheduler = fsrs.Scheduler(enable_fuzzing=fuzz)
         self._cards = store.cards()
+        if until is not None and until != store.exam_day():
+            store.set_exam_day(until)
 
     def card(self, question_id: str) -> fsrs.Card | None:
         data = self._cards.get(question_id)

@@ -1,20 +1,26 @@
 """Mastery per topic and concept, what is due, and recent accuracy (for ``cvquiz stats``).
 
-Mastery of a concept is the mean FSRS retrievability (the predicted chance of recalling it
-now) over its questions, counting never-seen questions as 0.
+Mastery of a question is its predicted chance of recall (FSRS retrievability) on the exam day
+given to ``practice --until``, or one day ahead when no exam day is set (or it has passed). A
+question whose last answer was wrong counts 0 until it is answered right again (FSRS puts
+recall at 1.0 right after any review, a failed one included), and so does a never-seen one.
+Mastery of a concept or topic is the mean over its questions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Sequence
 
 import fsrs
 
+from cvquiz.practice.schedule import exam_start
 from cvquiz.practice.store import Store, now
 
 RECENT_DAYS = 7
+#: How far ahead mastery looks when no exam day is set.
+DEFAULT_HORIZON = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -32,10 +38,24 @@ class Row:
         return self.recent_right / self.recent_answered if self.recent_answered else None
 
 
+def horizon(at: datetime, exam_day: date | None) -> datetime:
+    """When mastery is measured: the start of the exam day if it is still ahead, else one day after ``at``."""
+    if exam_day is not None and exam_start(exam_day) > at:
+        return exam_start(exam_day)
+    return at + DEFAULT_HORIZON
+
+
+def card_mastery(card: fsrs.Card, scheduler: fsrs.Scheduler, when: datetime, last_wrong: bool) -> float:
+    """The predicted recall of one reviewed question at ``when``; 0 when its last answer was wrong."""
+    if last_wrong:
+        return 0.0
+    return float(scheduler.get_card_retrievability(card, current_datetime=when))
+
+
 def _row(name: str, question_ids: Sequence[str], cards: dict, scheduler: fsrs.Scheduler,
-         recent: dict[str, tuple[int, int]], at: datetime) -> Row:
+         recent: dict[str, tuple[int, int]], wrong: set[str], at: datetime, when: datetime) -> Row:
     seen = due = 0
-    total_r = 0.0
+    total = 0.0
     right = answered = 0
     for qid in question_ids:
         data = cards.get(qid)
@@ -43,27 +63,32 @@ def _row(name: str, question_ids: Sequence[str], cards: dict, scheduler: fsrs.Sc
             card = fsrs.Card.from_dict(data)
             seen += 1
             due += card.due <= at
-            total_r += scheduler.get_card_retrievability(card, current_datetime=at)
+            total += card_mastery(card, scheduler, when, qid in wrong)
         r, a = recent.get(qid, (0, 0))
         right += r
         answered += a
-    mastery = total_r / len(question_ids) if question_ids else 0.0
+    mastery = total / len(question_ids) if question_ids else 0.0
     return Row(name, len(question_ids), seen, due, mastery, right, answered)
 
 
-def mastery(store: Store, topics: dict[str, dict[str, list[str]]], at: datetime | None = None
-            ) -> list[tuple[Row, list[Row]]]:
-    """``topics`` maps topic → concept → question ids; returns (topic row, concept rows) pairs."""
+def mastery(store: Store, topics: dict[str, dict[str, list[str]]], at: datetime | None = None,
+            exam_day: date | None = None) -> list[tuple[Row, list[Row]]]:
+    """``topics`` maps topic → concept → question ids; returns (topic row, concept rows) pairs.
+
+    ``exam_day`` defaults to the one stored by ``practice --until``; see :func:`horizon`.
+    """
     at = at or now()
+    when = horizon(at, exam_day if exam_day is not None else store.exam_day())
     cards = store.cards()
     scheduler = fsrs.Scheduler()
+    wrong = set(store.last_wrong())
     recent: dict[str, tuple[int, int]] = {}
     for review in store.reviews(since=at - timedelta(days=RECENT_DAYS)):
         r, a = recent.get(review.question_id, (0, 0))
         recent[review.question_id] = (r + review.correct, a + 1)
     out = []
     for topic, concepts in topics.items():
-        rows = [_row(cid, qids, cards, scheduler, recent, at) for cid, qids in concepts.items()]
+        rows = [_row(cid, qids, cards, scheduler, recent, wrong, at, when) for cid, qids in concepts.items()]
         all_ids = list(dict.fromkeys(q for qids in concepts.values() for q in qids))
-        out.append((_row(topic, all_ids, cards, scheduler, recent, at), rows))
+        out.append((_row(topic, all_ids, cards, scheduler, recent, wrong, at, when), rows))
     return out

@@ -22,7 +22,7 @@ import secrets
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from cvquiz.errors import StoreError
@@ -164,6 +164,19 @@ class Store:
             db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('secret', ?)", (value,))
             row = db.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
         return bytes.fromhex(row[0])
+
+    def exam_day(self) -> date | None:
+        """The exam day last given to ``practice --until`` (None when never given)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'exam_day'").fetchone()
+        try:
+            return date.fromisoformat(row[0]) if row else None
+        except ValueError:
+            return None  # a hand-edited value: as if none were set
+
+    def set_exam_day(self, day: date) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO meta (key, value) VALUES ('exam_day', ?) "
+                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (day.isoformat(),))
 
     # -- cards -----------------------------------------------------------
     def cards(self) -> dict[str, dict]:
