@@ -116,8 +116,11 @@ class CallResult:
     test_id: str
     status: CallStatus
     # For "ok": the selected output as a numeric numpy array, or a tuple of them when the
-    # function returned a tuple and ``Call.output`` is (). The original type is kept in
-    # ``returned_type`` ("torch.Tensor", "numpy.ndarray", "int", "float", "bool", "tuple").
+    # function returned a tuple or list and ``Call.output`` is () (a Python or numpy number
+    # becomes a 0-d array; a bfloat16 tensor a float32 array). The original type is kept in
+    # ``returned_type`` ("torch.Tensor", "numpy.ndarray", "int", "float", "bool",
+    # "numpy.float32", ..., "tuple", "list"). ``elapsed_s`` is measured inside the child:
+    # feedback only, never a score.
     value: Value | None = None
     returned_type: str | None = None
     torch_dtype: str | None = None  # e.g. "torch.float32" when a tensor was returned
