@@ -22,3 +22,13 @@ class Text:
 
     def __add__(self, other: "Text") -> "Text":
         return Text(self.en + other.en, self.zh + other.zh)
+
+
+def lines(*texts: Text) -> Text:
+    """Join bilingual texts with newlines."""
+    return Text("\n".join(t.en for t in texts), "\n".join(t.zh for t in texts))
+
+
+def same(text: str) -> Text:
+    """A text that reads the same in both languages (a formula line)."""
+    return Text(text, text)

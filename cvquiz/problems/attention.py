@@ -12,10 +12,12 @@ import sympy
 
 from cvquiz.answers import DEFAULT_TOLERANCE, Mistake
 from cvquiz.errors import ProblemError
-from cvquiz.problems._format import (NUMBER, POSITIONS, SHAPE, VECTOR, WHOLE, approx_vector, listed, reject_long,
-                                     vector)
-from cvquiz.problems.registry import (Draft, Redraw, Rng, answer_rule, approx, as_param, distinct_mistakes,
-                                      exact_and_approx, option, problem, reject_near_boundary, show)
+from cvquiz.problems.display import (
+    NUMBER, POSITIONS, SHAPE, VECTOR, WHOLE, answer_rule, approx, approx_vector, as_param,
+    exact_and_approx, show, vector,
+)
+from cvquiz.problems.mistakes import distinct_mistakes, listed, reject_long, reject_near_boundary
+from cvquiz.problems.registry import Draft, Redraw, Rng, option, problem
 from cvquiz.text import Text
 
 _MIB = 2**20

@@ -15,11 +15,10 @@ import sympy
 from sympy import Rational
 
 from cvquiz.answers import DEFAULT_TOLERANCE
-from cvquiz.problems.registry import (
-    Draft, Redraw, Rng, answer_rule, as_param, distinct_mistakes, exact_and_approx, lines,
-    option, problem, reject_near_boundary, same, show,
-)
-from cvquiz.text import Text
+from cvquiz.problems.display import answer_rule, as_param, exact_and_approx, show
+from cvquiz.problems.mistakes import distinct_mistakes, reject_near_boundary
+from cvquiz.problems.registry import Draft, Redraw, Rng, option, problem
+from cvquiz.text import Text, lines, same
 
 FORMATS = ("xyxy", "cxcywh")
 

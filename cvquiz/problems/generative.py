@@ -11,11 +11,10 @@ import sympy
 from sympy import Rational, log, sqrt
 
 from cvquiz.answers import DEFAULT_TOLERANCE
-from cvquiz.problems.registry import (
-    Draft, Redraw, Rng, answer_rule, approx, as_param, distinct_mistakes, exact_and_approx, factor, lines,
-    option, problem, reject_near_boundary, same, show,
-)
-from cvquiz.text import Text
+from cvquiz.problems.display import answer_rule, approx, as_param, exact_and_approx, factor, show
+from cvquiz.problems.mistakes import distinct_mistakes, reject_near_boundary
+from cvquiz.problems.registry import Draft, Redraw, Rng, option, problem
+from cvquiz.text import Text, lines, same
 
 
 def _vec(values) -> str:

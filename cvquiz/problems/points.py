@@ -14,9 +14,9 @@ import math
 import sympy
 
 from cvquiz.answers import DEFAULT_TOLERANCE
-from cvquiz.problems._format import INDICES, NUMBER, WHOLE
-from cvquiz.problems.registry import (Draft, Redraw, Rng, answer_rule, as_param, distinct_mistakes,
-                                      exact_and_approx, option, problem, reject_near_boundary, show)
+from cvquiz.problems.display import INDICES, NUMBER, WHOLE, answer_rule, as_param, exact_and_approx, show
+from cvquiz.problems.mistakes import distinct_mistakes, reject_near_boundary
+from cvquiz.problems.registry import Draft, Redraw, Rng, option, problem
 from cvquiz.text import Text
 
 

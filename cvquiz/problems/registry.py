@@ -13,14 +13,14 @@ A variant's seed is a hex string. :func:`derive_seed` makes it from
 gets the same numbers and an instructor can regenerate any variant from the secret.
 ``random`` and numpy are seeded in one place, :class:`Rng`. Generators never import torch.
 
-Helpers for generators
-----------------------
-:func:`option` (a checked option value, or a random pick), :func:`show` / :func:`factor` /
-:func:`approx` / :func:`exact_and_approx` (exact numbers as a person writes them),
-:func:`as_param` (display-ready JSON numbers), :func:`reject_near_boundary` (Redraw when a
-correct student's rounding would be ambiguous), :func:`distinct_mistakes` (keep only the
-mistakes clearly apart from the answer and from each other), :func:`answer_rule`,
-:func:`lines` and :func:`same` (bilingual text building).
+The registry
+------------
+This module is a leaf: it imports no generator. The package ``cvquiz.problems`` imports the five
+topic modules, whose :func:`problem` decorators fill the registry, so importing anything from
+the package registers every generator once, without an import circle. :func:`registry`,
+:func:`get` and :func:`make` read it; :func:`unregister` removes a kind (a test's temporary
+generator). Display helpers live in :mod:`cvquiz.problems.display`, mistake filtering in
+:mod:`cvquiz.problems.mistakes`, bilingual text helpers in :mod:`cvquiz.text`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -107,6 +106,20 @@ class Rng:
         return sympy.Rational(k, scale)
 
 
+def option(rng: Rng, name: str, value: Any, allowed: tuple) -> Any:
+    """The value of a generator option: ``value`` when given (checked), else a random pick."""
+    if value is None:
+        return rng.choice(allowed)
+    if isinstance(value, str) and all(isinstance(a, int) for a in allowed):
+        try:
+            value = int(value)
+        except ValueError:
+            pass
+    if value not in allowed:
+        raise ProblemError(f"option {name!r}: expected one of {', '.join(map(str, allowed))}; got {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Draft:
     """What a generator returns: everything of a variant except kind, version and seed.
@@ -114,7 +127,8 @@ class Draft:
     ``params`` must be JSON-able (ints, floats, strings, bools, lists, dicts): write exact
     decimals as floats only when they are display-ready. ``answer`` is exact: a sympy number,
     a tuple of ints (shape), a list of ints (indices), or a dict of named parts. ``parts_kind``
-    gives each part's kind when ``answer_kind`` is ``"mapping"``. ``figure`` is optional data
+    gives each part's kind when ``answer_kind`` is ``"mapping"``, and ``part_tolerances`` the
+    tolerance of each part whose rule differs from ``tolerance``. ``figure`` is optional data
     for a picture in the terminal (e.g. ``{"type": "boxes", ...}``, ``{"type": "pr_curve", ...}``).
     """
 
@@ -127,6 +141,7 @@ class Draft:
     tolerance: Tolerance | None = None
     mistakes: tuple[Mistake, ...] = ()
     parts_kind: dict[str, AnswerKind] | None = None
+    part_tolerances: dict[str, Tolerance] | None = None
     figure: dict[str, Any] | None = None
 
 
@@ -168,10 +183,13 @@ def problem(kind: str, *, topic: str, concepts: tuple[str, ...], version: int, t
     return decorate
 
 
-def registry() -> dict[str, Generator]:
-    """Every registered generator by kind (imports the five topic modules once)."""
-    from cvquiz.problems import attention, detection, generative, points, sequence  # noqa: F401
+def unregister(kind: str) -> None:
+    """Remove ``kind`` from the registry (a generator a test registered for a while)."""
+    _REGISTRY.pop(kind, None)
 
+
+def registry() -> dict[str, Generator]:
+    """Every registered generator by kind (a copy; the package import registered them)."""
     return dict(_REGISTRY)
 
 
@@ -209,173 +227,3 @@ def make(kind: str, seed: str | int | None = None, *, secret: bytes = PUBLIC_SEC
         raise ProblemError(f"problem {kind!r}: no valid variant after {MAX_REDRAWS} draws (seed {hex_seed})")
     return Variant(**{f: getattr(draft, f) for f in Draft.__dataclass_fields__},
                    kind=kind, version=gen.version, seed=hex_seed, topic=gen.topic, concepts=gen.concepts)
-
-
-# ---------------------------------------------------------------------------
-# Helpers the topic modules share: options, display of exact numbers, mistakes.
-
-def option(rng: Rng, name: str, value: Any, allowed: tuple) -> Any:
-    """The value of a generator option: ``value`` when given (checked), else a random pick."""
-    if value is None:
-        return rng.choice(allowed)
-    if isinstance(value, str) and all(isinstance(a, int) for a in allowed):
-        try:
-            value = int(value)
-        except ValueError:
-            pass
-    if value not in allowed:
-        raise ProblemError(f"option {name!r}: expected one of {', '.join(map(str, allowed))}; got {value!r}")
-    return value
-
-
-def show(x: Any) -> str:
-    """An exact number as a person writes it: ``3``, ``-0.35``, ``3/7``, ``sqrt(2)/2``.
-
-    Rationals whose denominator divides a power of ten are written as exact decimals.
-    """
-    x = sympy.sympify(x)
-    if x.is_Integer:
-        return str(int(x))
-    if x.is_Rational:
-        q = int(x.q)
-        twos = fives = 0
-        while q % 2 == 0:
-            q //= 2
-            twos += 1
-        while q % 5 == 0:
-            q //= 5
-            fives += 1
-        if q == 1:
-            places = max(twos, fives)
-            digits = abs(int(x.p)) * 10**places // int(x.q)
-            whole, frac = divmod(digits, 10**places)
-            sign = "-" if x < 0 else ""
-            return f"{sign}{whole}.{frac:0{places}d}".rstrip("0").rstrip(".")
-        return f"{x.p}/{x.q}"
-    return re.sub(r"\bE\b", "exp(1)", sympy.sstr(x))
-
-
-def factor(x: Any) -> str:
-    """:func:`show`, in parentheses when negative or a sum (for a product in a worked step)."""
-    text = show(x)
-    return f"({text})" if text.startswith("-") or " " in text else text
-
-
-def approx(x: Any, sig: int = 4) -> str:
-    """A float rendering of an exact number with ``sig`` significant figures: ``0.4286``."""
-    value = float(sympy.N(x, 30))
-    return "0" if value == 0 else f"{value:.{sig}g}"
-
-
-def exact_and_approx(x: Any, sig: int = 4) -> str:
-    """``3/7 ≈ 0.4286`` for a value that is not a short decimal; ``0.35`` for one that is."""
-    exact = show(x)
-    shown = approx(x, sig)
-    if exact == shown or ("/" not in exact and "(" not in exact and len(exact) <= sig + 3):
-        return exact
-    return f"{exact} ≈ {shown}"
-
-
-def as_param(x: Any) -> int | float:
-    """A display-ready exact value as a JSON number (int when whole)."""
-    x = sympy.sympify(x)
-    if x.is_Integer:
-        return int(x)
-    return float(x)
-
-
-def reject_near_boundary(answer: Any, tolerance: Tolerance | None) -> None:
-    """Raise :class:`Redraw` when a correct student's rounding of ``answer`` would be ambiguous."""
-    if tolerance is None:
-        return
-    from cvquiz.answers.check import near_boundary
-
-    values = answer if isinstance(answer, (list, tuple)) else [answer]
-    for value in values:
-        if near_boundary(value, tolerance):
-            raise Redraw
-
-
-def _numeric(value: Any) -> Any:
-    """A comparable form of an answer (sympy numbers inside lists, sets and mappings);
-    None when some number in it is not real and finite."""
-    if isinstance(value, dict):
-        parts = {k: _numeric(v) for k, v in value.items()}
-        return None if any(p is None for p in parts.values()) else parts
-    if isinstance(value, (list, tuple)):
-        parts = [_numeric(v) for v in value]
-        return None if any(p is None for p in parts) else parts
-    if isinstance(value, (set, frozenset)):
-        return frozenset(value)
-    if isinstance(value, (bool, str)):
-        return value
-    v = sympy.sympify(value)
-    if not (v.is_real and v.is_finite):
-        return None
-    return v
-
-
-def _apart(a: Any, b: Any, exact: bool) -> bool:
-    """Whether two answers of the same form are clearly different (2 % apart when not exact)."""
-    if isinstance(a, dict) or isinstance(b, dict):
-        if not isinstance(a, dict) or not isinstance(b, dict) or a.keys() != b.keys():
-            return True
-        return any(_apart(a[k], b[k], exact) for k in a)
-    if isinstance(a, list) or isinstance(b, list):
-        if not isinstance(a, list) or not isinstance(b, list) or len(a) != len(b):
-            return True
-        return any(_apart(x, y, exact) for x, y in zip(a, b))
-    if exact or not isinstance(a, float) or not isinstance(b, float):
-        return a != b
-    return abs(a - b) > 0.02 * max(abs(a), abs(b)) + 1e-9
-
-
-def _floats(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _floats(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_floats(v) for v in value]
-    if isinstance(value, sympy.Expr):
-        return float(sympy.N(value, 20))
-    return value
-
-
-def distinct_mistakes(answer: Any, tolerance: Tolerance | None,
-                      candidates: list[tuple[Any, Text]]) -> tuple[Mistake, ...]:
-    """The candidate mistakes that are real numbers clearly apart from the answer and from
-    each other (a mistake that happens to give the right value here teaches nothing).
-    Not exact (a tolerance): "clearly" means more than 2 % apart, so a student who rounds a
-    mistake's value to 3 significant figures is still told about that mistake."""
-    exact = tolerance is None
-    convert = (lambda v: v) if exact else _floats
-    target = convert(_numeric(answer))
-    kept: list[tuple[Any, Mistake]] = []
-    for value, feedback in candidates:
-        if value is None:
-            continue
-        numeric = _numeric(value)
-        if numeric is None:
-            continue
-        numeric = convert(numeric)
-        if not _apart(numeric, target, exact) or any(not _apart(numeric, k, exact) for k, _ in kept):
-            continue
-        kept.append((numeric, Mistake(value, feedback)))
-    return tuple(m for _, m in kept)
-
-
-def answer_rule(tolerance: Tolerance | None, form: Text | None = None) -> Text:
-    """The accepted-answer rule as the last line of a prompt: what to type and how close."""
-    rule = tolerance.describe() if tolerance is not None else Text("exact", "须完全正确")
-    if form is None:
-        return Text(f"\n(Answer: {rule.en}.)", f"\n（答案要求：{rule.zh}。）")
-    return Text(f"\n(Answer: {form.en}; {rule.en}.)", f"\n（答案要求：{form.zh}；{rule.zh}。）")
-
-
-def lines(*texts: Text) -> Text:
-    """Join bilingual texts with newlines."""
-    return Text("\n".join(t.en for t in texts), "\n".join(t.zh for t in texts))
-
-
-def same(text: str) -> Text:
-    """A text that reads the same in both languages (a formula line)."""
-    return Text(text, text)

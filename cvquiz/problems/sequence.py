@@ -10,10 +10,12 @@ from __future__ import annotations
 import sympy
 
 from cvquiz.answers import DEFAULT_TOLERANCE
-from cvquiz.problems._format import (NUMBER, TOKENS, VECTOR, WHOLE, approx_vector, listed, matrix, power,
-                                     reject_long, vector)
-from cvquiz.problems.registry import (Draft, Redraw, Rng, answer_rule, approx, as_param, distinct_mistakes,
-                                      exact_and_approx, option, problem, reject_near_boundary, show)
+from cvquiz.problems.display import (
+    NUMBER, TOKENS, VECTOR, WHOLE, answer_rule, approx, approx_vector, as_param, exact_and_approx,
+    matrix, power, show, vector,
+)
+from cvquiz.problems.mistakes import distinct_mistakes, listed, reject_long, reject_near_boundary
+from cvquiz.problems.registry import Draft, Redraw, Rng, option, problem
 from cvquiz.text import Text
 
 

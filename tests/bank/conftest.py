@@ -178,4 +178,4 @@ def bank_test_generator():
     reg.problem("bank_test_gen", topic="detection", concepts=("detection.nms",), version=1,
                 title=Text("test", "测试"), options=("size",))(make)
     yield
-    reg._REGISTRY.pop("bank_test_gen", None)
+    reg.unregister("bank_test_gen")

@@ -7,10 +7,10 @@ import sympy
 
 from cvquiz.answers import DEFAULT_TOLERANCE
 from cvquiz.errors import ProblemError
-from cvquiz.problems import registry as reg
+from cvquiz.problems.display import show
+from cvquiz.problems.mistakes import distinct_mistakes
 from cvquiz.problems.registry import (
-    PUBLIC_SECRET, Draft, Redraw, Rng, derive_seed, distinct_mistakes, get, make, option, parse_seed, problem,
-    registry, show,
+    PUBLIC_SECRET, Draft, Redraw, Rng, derive_seed, get, make, option, parse_seed, problem, registry, unregister,
 )
 from cvquiz.text import Text
 
@@ -69,7 +69,7 @@ def temporary_kind():
 
     yield register
     for name in names:
-        reg._REGISTRY.pop(name, None)
+        unregister(name)
 
 
 def test_a_redraw_draws_again_from_the_same_stream_so_the_seed_still_fixes_the_result(temporary_kind):
@@ -133,3 +133,25 @@ def test_distinct_mistakes_compare_mappings_part_by_part_and_sets_as_sets():
     assert [m.answer for m in kept] == [{"q": (2, 8, 4), "out": (4, 16)}]
     assert distinct_mistakes(frozenset({0, 2}), None, [({2, 0}, fb), ({0, 1}, fb)])[0].answer == {0, 1}
     assert distinct_mistakes(True, None, [(True, fb), (False, fb)])[0].answer is False
+
+
+def test_the_registry_is_a_leaf_module_and_the_package_registers_every_topic():
+    import ast
+    from pathlib import Path
+
+    import cvquiz.problems.registry as module
+
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not {m for m in imported if m and m.startswith("cvquiz.problems")}
+    assert {g.topic for g in registry().values()} == {"points", "sequence", "attention", "detection", "generative"}
+
+
+def test_unregister_removes_a_temporary_kind(temporary_kind):
+    temporary_kind("test_gone", lambda rng: None)
+    assert "test_gone" in registry()
+    unregister("test_gone")
+    assert "test_gone" not in registry()
+    with pytest.raises(ProblemError, match="unknown problem kind 'test_gone'"):
+        get("test_gone")
