@@ -25,6 +25,8 @@ from cvquiz.course import TOPICS, Course
 from cvquiz.errors import BankError, CvquizError, ExitCode
 from cvquiz.text import Text
 
+#: Most questions in one bank file (a file is also at most 2 MB, see :mod:`cvquiz.bank.yamltree`).
+MAX_QUESTIONS = 2_000
 _BAD = object()  # a value that failed its check (the problem is already recorded)
 _EXPR_EXPECTED = 'a number or an exact expression such as "3/7" or "sqrt(2)/2"'
 
@@ -381,6 +383,11 @@ class _FileReader:
         raw = tree.get("questions")
         if "questions" in tree and not isinstance(raw, YList):
             self.error(tree, "questions", "questions", f"expected a list of questions, got {_got(raw)}")
+            return
+        if raw is not None and len(raw) > MAX_QUESTIONS:
+            self.error(raw, MAX_QUESTIONS, f"questions[{MAX_QUESTIONS}]",
+                       f"more than {MAX_QUESTIONS:,} questions in one file ({len(raw):,}); "
+                       "split the bank into several files")
             return
         for i, node in enumerate(raw or []):
             q = self.question(node, f"questions[{i}]", raw, i)

@@ -13,7 +13,8 @@ null. Anything else is refused with its line rather than guessed at: a tag (``!c
 A key given twice in one mapping keeps its first value and is listed in :attr:`YMap.duplicates`
 for the checker to report.
 
-Hostile files are refused with their line before they cost time or memory: nesting deeper than
+Hostile files are refused with their line before they cost time or memory: a file over
+:data:`MAX_FILE_BYTES` (the line where the limit falls is named), nesting deeper than
 :data:`MAX_DEPTH` levels, aliases that would expand to more than :data:`MAX_ALIAS_NODES` nodes
 (an "alias bomb": ten aliases of ten aliases of ... is billions of nodes from a few hundred
 bytes), and an alias inside its own anchor.
@@ -34,6 +35,8 @@ CACHE_FORMAT = 2  # 2: dates and tags are refused, no longer kept as text
 CACHE_ENV_VAR = "CVQUIZ_CACHE_DIR"
 #: Most files the cache keeps (every edit of a bank adds one).
 CACHE_MAX = 256
+#: Largest accepted YAML file (the pure-Python parser reads a few thousand lines a second).
+MAX_FILE_BYTES = 2_000_000
 #: Deepest accepted nesting of mappings and sequences (a question bank needs fewer than ten).
 MAX_DEPTH = 50
 #: Most nodes that aliases may add by repeating their anchors' contents.
@@ -91,16 +94,22 @@ def plain(node: Any) -> Any:
 def read_tree(path: Path) -> Any:
     """Parse the YAML file ``path`` into a line-carrying tree (cached by content).
 
-    Raises :class:`BankError` ``path:line: invalid YAML: ...`` or ``path: file not found``.
+    Raises :class:`BankError` ``path:line: invalid YAML: ...``, ``path:line: the file is larger
+    than 2 MB ...`` or ``path: file not found``.
     """
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise BankError(f"{path}: file not found") from None
     except IsADirectoryError:
         raise BankError(f"{path}: is a directory, expected a YAML file") from None
     except OSError as exc:
         raise BankError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        line = data.count(b"\n", 0, MAX_FILE_BYTES) + 1
+        raise BankError(f"{path}:{line}: the file is larger than {MAX_FILE_BYTES // 1_000_000} MB, the limit "
+                        "for one YAML file; split it into several files")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
