@@ -11,6 +11,7 @@ import re
 import pytest
 
 from cvquiz.bank.load import load_course_bank
+from cvquiz.bank.selftest import missing_hints
 
 HAN = r"[\u4e00-\u9fff]"
 LATIN = r"[A-Za-z0-9]"
@@ -61,6 +62,20 @@ def test_zh_texts_put_one_space_between_han_and_latin_and_none_between_han(bank)
     no space separates two Han characters (punctuation is full-width and takes no space)."""
     slips = [f"{qid} {key}: {found!r}" for qid, key, text in zh_texts(bank) for found in spacing_problems(text)]
     assert slips == []
+
+
+def test_every_built_in_question_that_computes_has_a_hint(bank):
+    assert missing_hints(bank.questions.values()) == []
+
+
+def test_hints_exist_in_both_languages_and_do_not_quote_the_answer(bank):
+    for q in bank.questions.values():
+        if q.hint is None or q.kind not in ("numeric", "expression"):
+            continue
+        assert q.hint.en.strip() and q.hint.zh.strip(), q.id
+        assert getattr(q, "answer_text", "") not in (q.hint.en, q.hint.zh), q.id
+        if q.kind == "numeric" and len(q.answer_text) > 2:
+            assert q.answer_text not in q.hint.en and q.answer_text not in q.hint.zh, q.id
 
 
 def text_of(bank, qid, path, lang):
