@@ -49,7 +49,8 @@ def test_a_valid_bank_satisfies_the_schema(tmp_path, validator):
     (("kind: choice", "kind: chioce"), ["questions", 0, "kind"]),
     (("prompt: {en: P", "prompt: {fr: P"), ["questions", 0, "prompt"]),
     (("correct: true", "correct: yes"), ["questions", 0, "choices", 0, "correct"]),
-], ids=["misspelt-key", "difficulty", "kind", "language", "correct-as-text"])
+    (("    explanation:", "    follows: Same model\n    explanation:"), ["questions", 0, "follows"]),
+], ids=["misspelt-key", "difficulty", "kind", "language", "correct-as-text", "follows-not-an-id"])
 def test_the_schema_rejects_what_the_loader_rejects(tmp_path, validator, change, path):
     text = ("topic: detection\nquestions:\n  - id: detection.q\n    kind: choice\n    concepts: [detection.nms]\n"
             "    difficulty: 2\n    prompt: {en: P, zh: 问}\n    choices:\n      - text: {en: A, zh: 甲}\n"
@@ -61,6 +62,14 @@ def test_the_schema_rejects_what_the_loader_rejects(tmp_path, validator, change,
     errors = list(validator.iter_errors(broken))
     assert errors
     assert any(list(e.absolute_path)[:len(path)] == path for e in errors)
+
+
+def test_the_schema_documents_follows_on_every_kind(validator):
+    rules = S.json_schema()["properties"]["questions"]["items"]["allOf"]
+    for rule in rules:
+        follows = rule["then"]["properties"]["follows"]
+        assert follows["pattern"] == S.ID_PATTERN and "continues" in follows["description"]
+        assert "follows" not in rule["then"]["required"]
 
 
 def test_every_built_in_bank_satisfies_the_schema(validator):
