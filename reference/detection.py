@@ -89,6 +89,11 @@ def _check_features_rois(features, rois) -> None:
     if rois.dtype != features.dtype or rois.device != features.device:
         raise ValueError(f"rois: expected dtype {features.dtype} on {features.device} like features, "
                          f"got {rois.dtype} on {rois.device}")
+    bad = ~torch.isfinite(rois).all(1)
+    if bool(bad.any()):  # one host synchronisation; NaN would become an int64-min index
+        row = int(bad.nonzero()[0, 0])
+        raise ValueError(f"rois: expected finite coordinates in Tensor[K, 5], got {rois[row].tolist()} "
+                         f"in row {row}")
 
 
 # ---------------------------------------------------------------------------- boxes
@@ -146,64 +151,161 @@ def box_area(boxes: Tensor) -> Tensor:
     return _area(boxes)
 
 
+def _opmath(dtype: torch.dtype) -> torch.dtype:
+    """The dtype arithmetic runs in: float32 for half types (whose areas overflow at ~256 px), as
+    torch's own kernels do; the dtype itself otherwise."""
+    return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
+
+
 def _area(boxes: Tensor) -> Tensor:
     return (boxes[..., 2] - boxes[..., 0]).clamp(min=0) * (boxes[..., 3] - boxes[..., 1]).clamp(min=0)
 
 
-def _pairwise_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
-    area1, area2 = _area(boxes1), _area(boxes2)
-    x1, y1, x2, y2 = boxes1.unbind(-1)
-    u1, v1, u2, v2 = boxes2.unbind(-1)
-    iw = (torch.minimum(x2[:, None], u2[None]) - torch.maximum(x1[:, None], u1[None])).clamp_(min=0)
-    ih = (torch.minimum(y2[:, None], v2[None]) - torch.maximum(y1[:, None], v1[None])).clamp_(min=0)
-    inter = iw.mul_(ih)  # (N, M)
-    union = (area1[:, None] + area2[None, :]).sub_(inter)
+def _iou_grid(boxes1: Tensor, area1: Tensor, boxes2: Tensor, area2: Tensor) -> Tensor:
+    """IoU of boxes1 (..., N, 4) with boxes2 (..., M, 4), given their areas: (..., N, M)."""
+    x1, y1, x2, y2 = (c[..., :, None] for c in boxes1.unbind(-1))
+    u1, v1, u2, v2 = (c[..., None, :] for c in boxes2.unbind(-1))
+    iw = (torch.minimum(x2, u2) - torch.maximum(x1, u1)).clamp_(min=0)
+    ih = (torch.minimum(y2, v2) - torch.maximum(y1, v1)).clamp_(min=0)
+    inter = iw.mul_(ih)  # (..., N, M)
+    union = (area1[..., :, None] + area2[..., None, :]).sub_(inter)
     # union = 0 only where inter = 0 too (two empty boxes): 0 / tiny = 0, never NaN
     return inter.div_(union.clamp_(min=torch.finfo(union.dtype).tiny))
+
+
+def _pairwise_iou(boxes1: Tensor, boxes2: Tensor, dtype: torch.dtype | None = None) -> Tensor:
+    """IoU (N, M) computed in ``dtype`` (default: the opmath of the boxes' dtype)."""
+    dtype = dtype or _opmath(boxes1.dtype)
+    b1, b2 = boxes1.to(dtype), boxes2.to(dtype)
+    return _iou_grid(b1, _area(b1), b2, _area(b2))
 
 
 def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     """Pairwise intersection over union of two sets of ``xyxy`` boxes.
 
     IoU = area(A ∩ B) / area(A ∪ B) in continuous coordinates (no ``+1`` pixel convention, unlike
-    the PASCAL VOC devkit). Two empty boxes (zero union) give 0, not NaN.
+    the PASCAL VOC devkit). Two empty boxes (zero union) give 0, not NaN. Half-precision boxes are
+    computed in float32 (their areas overflow float16 above ~256 px) and the IoU cast back.
 
     Args:
         boxes1 (Tensor[N, 4]): ``xyxy`` boxes.
         boxes2 (Tensor[M, 4]): ``xyxy`` boxes, same dtype and device.
 
     Returns:
-        Tensor[N, M]: IoU values in [0, 1].
+        Tensor[N, M]: IoU values in [0, 1], in the boxes' dtype.
 
     Reference: cheatsheet 4 (NMS: "IoU = 交集面积/并集面积"); torchvision.ops.box_iou.
     Concepts: detection.nms
     """
     _check_boxes("boxes1", boxes1)
     _check_boxes("boxes2", boxes2)
-    return _pairwise_iou(boxes1, boxes2)
+    return _pairwise_iou(boxes1, boxes2).to(boxes1.dtype)
 
 
-def _greedy_suppress(order: Tensor, suppress: Tensor) -> Tensor:
-    """Greedy NMS over boxes already in rank order.
+_NMS_BLOCK = 128  # boxes per block of the block-wise greedy NMS
+_NMS_PAIRS = 1 << 18  # IoU values computed at once (2 MB of float64): bounds memory, stays in cache
 
-    ``suppress[i, j]`` says box ``i`` would remove box ``j``; only ``i < j`` matters. Loops once per
-    box with tensor operations only (no host synchronisation); returns ``order`` of the kept ones.
+
+def _iou_above(c1: Tensor, a1: Tensor, c2: Tensor, a2: Tensor, thr: float, work: Tensor) -> Tensor:
+    """IoU > thr for boxes c1 (4, G, N) against c2 (4, G, M), coordinates first, given their
+    areas a1 (G, N) and a2 (G, M): (G, N, M) bool. ``work`` holds 3 x G·N·M float64 scratch."""
+    shape = (c1.shape[1], c1.shape[2], c2.shape[2])
+    n = shape[0] * shape[1] * shape[2]
+    w1, w2, w3 = (work[i, :n].view(shape) for i in range(3))
+    x1, y1, x2, y2 = (c[..., :, None] for c in c1)
+    u1, v1, u2, v2 = (c[..., None, :] for c in c2)
+    iw = torch.minimum(x2, u2, out=w1).sub_(torch.maximum(x1, u1, out=w2)).clamp_(min=0)
+    ih = torch.minimum(y2, v2, out=w2).sub_(torch.maximum(y1, v1, out=w3)).clamp_(min=0)
+    inter = iw.mul_(ih)
+    union = torch.add(a1[..., :, None], a2[..., None, :], out=w2).sub_(inter)
+    # union = 0 only where inter = 0 too (two empty boxes): 0 / tiny = 0, never NaN
+    return inter.div_(union.clamp_(min=torch.finfo(torch.float64).tiny)) > thr
+
+
+def _nms(boxes: Tensor, scores: Tensor, labels: Tensor | None, thr: float) -> Tensor:
+    """Greedy NMS, independently per label when ``labels`` is given; returns kept indices.
+
+    Algorithm (block-wise greedy NMS): rank by score, group by label (score order kept within a
+    group), and walk each group in blocks of ``_NMS_BLOCK`` boxes, all groups side by side:
+
+    1. a candidate of the block dies if a box kept from an earlier block overlaps it (IoU > thr);
+    2. inside the block, greedy order is resolved by Cluster-NMS (Zheng et al., 2020): iterate
+       ``keep_j = alive_j and no i < j with keep_i and IoU_ij > thr`` to its fixed point. Position
+       ``j`` depends only on positions before it, so the fixed point is unique and equals the
+       box-by-box greedy result (the first ``t`` positions are final after ``t`` iterations).
+
+    Memory is bounded (IoUs in chunks of ``_NMS_PAIRS``, no N x N matrix); host synchronisations:
+    a few per block and one per Cluster-NMS iteration, never one per box. IoU is computed and
+    compared in float64.
     """
-    n = order.shape[0]
-    suppress = torch.triu(suppress, diagonal=1)
-    keep = torch.ones(n, dtype=torch.bool, device=order.device)
-    for i in range(n):  # inherently sequential: box i counts only if no kept box before it removed it
-        keep &= ~(suppress[i] & keep[i])
-    return order[keep]
+    n = boxes.shape[0]
+    device = boxes.device
+    order = torch.sort(scores, descending=True, stable=True).indices  # rank -> box index
+    if n == 0:
+        return order
+    if labels is None:
+        pos = torch.arange(n, device=device)[None]  # (G, L): rank of each group member, -1 = padding
+        sizes = [n]
+    else:
+        lab = labels[order]
+        member = torch.sort(lab, stable=True).indices  # ranks grouped by label, score order within
+        counts = torch.unique_consecutive(lab[member], return_counts=True)[1]
+        by_size = torch.sort(counts, descending=True, stable=True)  # largest group first
+        sizes = by_size.values.tolist()
+        group = torch.repeat_interleave(torch.argsort(by_size.indices), counts)  # (N,) group of member
+        col = torch.arange(n, device=device) - torch.repeat_interleave(torch.cumsum(counts, 0) - counts, counts)
+        pos = torch.full((len(sizes), sizes[0]), -1, dtype=torch.long, device=device)
+        pos[group, col] = member
+    G, L = pos.shape
+    coords = boxes[order].to(torch.float64)[pos.clamp(min=0)].permute(2, 0, 1).contiguous()  # (4, G, L)
+    area = _area(coords.permute(1, 2, 0))  # (G, L)
+    valid = pos >= 0
+    kept = torch.zeros_like(coords)  # per group, the kept boxes so far, packed at the front
+    kept_area = torch.zeros_like(area)
+    kept_count = torch.zeros(G, dtype=torch.long, device=device)
+    keep_rank = torch.zeros(n, dtype=torch.bool, device=device)
+    work = coords.new_empty(3, max(_NMS_PAIRS, G * _NMS_BLOCK * _NMS_BLOCK))
+    n_kept = 0
+    for t in range(0, L, _NMS_BLOCK):
+        a = sum(s > t for s in sizes)  # groups still running: a prefix, as groups are by size
+        cb, ca = coords[:, :a, t:t + _NMS_BLOCK], area[:a, t:t + _NMS_BLOCK]  # (4, a, m), (a, m)
+        m = ca.shape[1]
+        alive = valid[:a, t:t + _NMS_BLOCK].clone()
+        step = max(1, _NMS_PAIRS // (a * m))
+        for k in range(0, n_kept, step):  # 1. against the boxes kept before, in chunks
+            hit = _iou_above(cb, ca, kept[:, :a, k:k + step], kept_area[:a, k:k + step], thr, work)
+            hit &= (torch.arange(k, k + hit.shape[2], device=device) < kept_count[:a, None])[:, None, :]
+            alive &= ~hit.any(-1)
+        over = _iou_above(cb, ca, cb, ca, thr, work).triu_(1)  # 2. (a, m, m): i ranks before j
+        keep = alive
+        while True:  # Cluster-NMS: Jacobi iteration of the greedy recurrence
+            new = alive & ~(over & keep[:, :, None]).any(1)
+            if torch.equal(new, keep):
+                break
+            keep = new
+        keep_rank[pos[:a, t:t + _NMS_BLOCK][keep]] = True
+        slot = kept_count[:a, None] + keep.cumsum(1) - 1  # where each kept box goes, (a, m)
+        rows = torch.arange(a, device=device)[:, None].expand_as(keep)
+        kept[:, rows[keep], slot[keep]] = cb[:, keep]
+        kept_area[rows[keep], slot[keep]] = ca[keep]
+        kept_count[:a] += keep.sum(1)
+        n_kept = int(kept_count.max())
+    return order[keep_rank]
 
 
 def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     """Non-maximum suppression: keep the best box, drop those overlapping it, repeat.
 
-    A box is removed when its IoU with an already kept, higher-ranked box is strictly greater than
-    ``iou_threshold`` (an IoU equal to the threshold keeps both). Boxes are ranked by score, highest
-    first; equal scores keep the lower index first (torchvision's sort is not stable, so its order
-    among exactly tied scores may differ).
+    Algorithm (the lecture's): rank the boxes by score; take the best remaining box, keep it, and
+    remove every remaining box whose IoU with it is strictly greater than ``iou_threshold``; repeat
+    until no box remains. An IoU equal to the threshold keeps both. Equal scores keep the lower
+    index first (torchvision's sort is not stable, so its order among exactly tied scores may
+    differ). IoU is computed and compared with the threshold in float64 whatever the boxes'
+    dtype, so the rule is exact: boxes ``[0, 0, 2, 1]`` and ``[1, 0, 3, 1]`` have IoU exactly 1/3
+    and both stay at ``iou_threshold=1/3`` (torchvision compares a float32 IoU, 0.33333334, and
+    drops one). Keep graded inputs away from the threshold.
+
+    The same result is computed block-wise (see ``_nms``) so no N x N matrix is built.
 
     Args:
         boxes (Tensor[N, 4]): ``xyxy`` boxes.
@@ -219,9 +321,7 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     _check_boxes("boxes", boxes)
     _check_vector("scores", scores, boxes.shape[0])
     thr = _check_fraction("iou_threshold", iou_threshold)
-    order = torch.sort(scores, descending=True, stable=True).indices
-    b = boxes[order]
-    return _greedy_suppress(order, _pairwise_iou(b, b) > thr)
+    return _nms(boxes, scores, None, thr)
 
 
 def batched_nms(boxes: Tensor, scores: Tensor, labels: Tensor, iou_threshold: float) -> Tensor:
@@ -231,23 +331,21 @@ def batched_nms(boxes: Tensor, scores: Tensor, labels: Tensor, iou_threshold: fl
         boxes (Tensor[N, 4]): ``xyxy`` boxes.
         scores (Tensor[N]): their scores.
         labels (Tensor[N] int): category (or image) of each box.
-        iou_threshold (float): in [0, 1]; suppression when IoU > threshold (strict).
+        iou_threshold (float): in [0, 1]; suppression when IoU > threshold (strict, in float64).
 
     Returns:
         Tensor[K] int64: indices of the kept boxes over all labels, highest score first, equal
         scores lower index first.
 
-    Reference: torchvision.ops.batched_nms (done here with a same-label mask rather than
-    coordinate offsets, so IoUs are computed on the boxes as given).
+    Reference: torchvision.ops.batched_nms (done here with per-label groups run side by side
+    rather than coordinate offsets, so IoUs are computed on the boxes as given).
     Concepts: detection.nms
     """
     _check_boxes("boxes", boxes)
     _check_vector("scores", scores, boxes.shape[0])
     _check_vector("labels", labels, boxes.shape[0])
     thr = _check_fraction("iou_threshold", iou_threshold)
-    order = torch.sort(scores, descending=True, stable=True).indices
-    b, lab = boxes[order], labels[order]
-    return _greedy_suppress(order, (_pairwise_iou(b, b) > thr) & (lab[:, None] == lab[None, :]))
+    return _nms(boxes, scores, labels, thr)
 
 
 # ---------------------------------------------------------------------------- regression losses
@@ -366,8 +464,9 @@ def match_detections(boxes: Tensor, scores: Tensor, gt_boxes: Tensor, iou_thresh
       detection takes the *free* GT of highest IoU provided that IoU is ``>= iou_threshold``;
       equal IoUs go to the GT listed last, as in pycocotools.
 
-    The loop over detections is sequential by nature (each match changes what is free) and runs on
-    tensors without host synchronisation.
+    IoU is computed and compared with the threshold in float64 whatever the boxes' dtype. The loop
+    over detections is sequential by nature (each match changes what is free) and runs on tensors
+    without host synchronisation.
 
     Args:
         boxes (Tensor[N, 4]): detected ``xyxy`` boxes.
@@ -393,7 +492,7 @@ def match_detections(boxes: Tensor, scores: Tensor, gt_boxes: Tensor, iou_thresh
     if n == 0 or g == 0:
         return is_tp
     order = torch.sort(scores, descending=True, stable=True).indices
-    iou = _pairwise_iou(boxes[order], gt_boxes)  # (N, G), rows in rank order
+    iou = _pairwise_iou(boxes[order], gt_boxes, torch.float64)  # (N, G), rows in rank order
     taken = torch.zeros(g, dtype=torch.bool, device=boxes.device)
     hit = torch.zeros(n, dtype=torch.bool, device=boxes.device)
     if rule == "coco":
@@ -417,9 +516,11 @@ def precision_recall(scores: Tensor, is_tp: Tensor, num_gt: int | Tensor) -> tup
     """The precision-recall curve: precision and recall after each detection in confidence order.
 
     After the top k detections, precision = TP / k and recall = TP / num_gt. Detections are ranked
-    by score, highest first; equal scores keep the lower index first. Each value is one division
-    of whole numbers, so recall k/num_gt is the correctly rounded float of that fraction (exact
-    comparison with grid points in :func:`average_precision` relies on this).
+    by score, highest first; equal scores keep the lower index first. TPs are counted in int64
+    and each value is one float64 division of whole numbers, rounded once to the scores' dtype:
+    recall k/num_gt is then the correctly rounded value of that fraction (exact comparison with
+    grid points in :func:`average_precision` relies on this; float64 has more than twice the bits
+    of float32, so the double rounding is harmless for N < 2**28).
 
     Args:
         scores (Tensor[N]): confidences (floating point; the outputs take this dtype).
@@ -444,10 +545,10 @@ def precision_recall(scores: Tensor, is_tp: Tensor, num_gt: int | Tensor) -> tup
     elif isinstance(num_gt, bool) or not isinstance(num_gt, int) or num_gt < 1:
         raise ValueError(f"num_gt: expected an int >= 1, got {num_gt!r}")
     order = torch.sort(scores, descending=True, stable=True).indices
-    tp = is_tp[order].to(scores.dtype).cumsum(0)
-    k = torch.arange(1, scores.shape[0] + 1, device=scores.device, dtype=scores.dtype)
-    num = torch.as_tensor(num_gt, device=scores.device).to(scores.dtype)
-    return tp / k, tp / num
+    tp = is_tp[order].to(torch.int64).cumsum(0).to(torch.float64)  # counted exactly in any dtype
+    k = torch.arange(1, scores.shape[0] + 1, device=scores.device, dtype=torch.float64)
+    num = torch.as_tensor(num_gt, device=scores.device).to(torch.float64)
+    return (tp / k).to(scores.dtype), (tp / num).to(scores.dtype)
 
 
 def average_precision(precision: Tensor, recall: Tensor, method: str = "all") -> Tensor:
@@ -482,16 +583,18 @@ def average_precision(precision: Tensor, recall: Tensor, method: str = "all") ->
                          f"{_shape(precision)} {precision.dtype}")
     _check_vector("recall", recall, precision.shape[0])
     _check_choice("method", method, ("voc11", "all", "coco101"))
+    out_dtype, op = precision.dtype, _opmath(precision.dtype)  # sums of half types run in float32
     if method == "all":
-        envelope = precision.flip(0).cummax(0).values.flip(0)
-        prev = torch.cat([recall.new_zeros(1), recall[:-1]])
-        return ((recall - prev).to(precision.dtype) * envelope).sum()
+        envelope = precision.to(op).flip(0).cummax(0).values.flip(0)
+        r = recall.to(op)
+        prev = torch.cat([r.new_zeros(1), r[:-1]])
+        return ((r - prev) * envelope).sum().to(out_dtype)
     steps = 10 if method == "voc11" else 100
     grid = torch.arange(steps + 1, device=recall.device, dtype=recall.dtype) / steps  # (R,)
     reached = recall[None, :] >= grid[:, None]  # (R, N)
     best = torch.where(reached, precision[None, :], torch.zeros_like(precision)[None, :])
     p_interp = best.amax(dim=1) if precision.shape[0] else precision.new_zeros(steps + 1)
-    return p_interp.mean()
+    return p_interp.to(op).mean().to(out_dtype)
 
 
 def mean_average_precision(pred_boxes: Sequence[Tensor], pred_scores: Sequence[Tensor],
@@ -578,9 +681,9 @@ def mean_average_precision(pred_boxes: Sequence[Tensor], pred_scores: Sequence[T
                 b, s = b[order], s[order]
                 all_scores.append(s)
                 all_tp.append(match_detections(b, s, gt_boxes[i][gt_labels[i] == c], thr, rule))
-            scores = torch.cat(all_scores).to(dtype)
+            scores = torch.cat(all_scores)  # ranked as given, not in the boxes' dtype
             precision, recall = precision_recall(scores, torch.cat(all_tp), num_gt)
-            per_thr.append(average_precision(precision, recall, method))
+            per_thr.append(average_precision(precision.to(dtype), recall.to(dtype), method))
         aps.append(torch.stack(per_thr).mean())
     if not aps:
         return torch.tensor(float("nan"), dtype=dtype, device=device)
@@ -605,39 +708,39 @@ def _by_image(batch: Tensor, B: int) -> list[Tensor]:
     return list(order.split(torch.bincount(batch, minlength=B).tolist()))
 
 
-def _range_max_table(f: Tensor, levels_h: int, levels_w: int) -> Tensor:
+def _range_max_table(f: Tensor, levels_h: int, levels_w: int,
+                     with_index: bool = False) -> tuple[Tensor, Tensor | None]:
     """Sparse table of f (C, B, H, W): ``t[:, i, j, :, h, w] = max f[:, :, h:h + 2**i, w:w + 2**j]``
-    (cut at the edge); shape (C, Li + 1, Lj + 1, B, H, W)."""
-    if f.requires_grad and torch.is_grad_enabled():  # out of place, so autograd can follow
-        def halve(x: Tensor, s: int, dim: int) -> Tensor:
-            n = x.shape[dim]
-            head = torch.maximum(x.narrow(dim, 0, max(n - s, 0)), x.narrow(dim, min(s, n), max(n - s, 0)))
-            return torch.cat([head, x.narrow(dim, max(n - s, 0), min(s, n))], dim)
-
-        levels, row = [], f
-        for i in range(levels_h + 1):
-            row = halve(row, 1 << (i - 1), -2) if i else row
-            cols, col = [row], row
-            for j in range(1, levels_w + 1):
-                col = halve(col, 1 << (j - 1), -1)
-                cols.append(col)
-            levels.append(torch.stack(cols, 1))
-        return torch.stack(levels, 1)
+    (cut at the edge); shape (C, Li + 1, Lj + 1, B, H, W). With ``with_index``, also where that
+    maximum is, as ``h * W + w``: the first in row-major order among equal values, the cell
+    torchvision's kernel picks (it scans rows, then columns, and takes a strictly greater value)."""
     C, B, H, W = f.shape
     t = f.new_empty(C, levels_h + 1, levels_w + 1, B, H, W)
     t[:, 0, 0] = f
+    ix = None
+    if with_index:
+        ix = torch.empty(t.shape, dtype=torch.long, device=f.device)
+        ix[:, 0, 0] = torch.arange(H * W, device=f.device).view(H, W)
+
+    def merge(src: tuple[int, int], dst: tuple[int, int], s: int, dim: int) -> None:
+        """dst[x] = the larger of src[x] and src[x + s] along dim (src[x] alone near the edge)."""
+        prev, cur = t[:, src[0], src[1]], t[:, dst[0], dst[1]]
+        n = prev.shape[dim] - s
+        cur.copy_(prev)
+        a, b = prev.narrow(dim, 0, n), prev.narrow(dim, s, n)
+        if ix is not None:
+            pa, pb = ix[:, src[0], src[1]].narrow(dim, 0, n), ix[:, src[0], src[1]].narrow(dim, s, n)
+            take_b = (b > a) | ((b == a) & (pb < pa))
+            ix[:, dst[0], dst[1]].copy_(ix[:, src[0], src[1]])
+            ix[:, dst[0], dst[1]].narrow(dim, 0, n).copy_(torch.where(take_b, pb, pa))
+        torch.maximum(a, b, out=cur.narrow(dim, 0, n))
+
     for i in range(levels_h + 1):
         if i:
-            s = 1 << (i - 1)
-            prev, cur = t[:, i - 1, 0], t[:, i, 0]
-            cur.copy_(prev)
-            torch.maximum(prev[..., :-s, :], prev[..., s:, :], out=cur[..., :-s, :])
+            merge((i - 1, 0), (i, 0), 1 << (i - 1), -2)
         for j in range(1, levels_w + 1):
-            s = 1 << (j - 1)
-            prev, cur = t[:, i, j - 1], t[:, i, j]
-            cur.copy_(prev)
-            torch.maximum(prev[..., :-s], prev[..., s:], out=cur[..., :-s])
-    return t
+            merge((i, j - 1), (i, j), 1 << (j - 1), -1)
+    return t, ix
 
 
 def roi_pool(features: Tensor, rois: Tensor, output_size: int | tuple[int, int],
@@ -651,7 +754,8 @@ def roi_pool(features: Tensor, rois: Tensor, output_size: int | tuple[int, int],
 
     Each bin's maximum is read from a range-maximum sparse table of the feature maps (the max of
     four overlapping power-of-two rectangles), so all bins are gathered at once; sizing the table
-    needs one host synchronisation (the largest bin).
+    needs one host synchronisation (the largest bin). The gradient of a bin goes to its maximum;
+    among equal maxima, to the first in row-major order, as torchvision's kernel does.
 
     Args:
         features (Tensor[B, C, H, W]): feature maps.
@@ -703,8 +807,16 @@ def roi_pool(features: Tensor, rois: Tensor, output_size: int | tuple[int, int],
     lvl = li[:, :, None] * (lj_n + 1) + lj[:, None, :]  # (K, PH, PW)
     base = (lvl * B + batch[:, None, None]) * H * W
     flat = base[..., None, None] + rows[:, :, None, :, None] * W + cols[:, None, :, None, :]
-    table = _range_max_table(features.transpose(0, 1), li_n, lj_n).view(C, -1)
-    out = table[:, flat.reshape(-1)].reshape(C, K, ph_n, pw_n, 4).amax(-1).permute(1, 0, 2, 3)
+    grad = features.requires_grad and torch.is_grad_enabled()
+    table, where = _range_max_table(features.detach().transpose(0, 1), li_n, lj_n, with_index=grad)
+    corners = table.view(C, -1)[:, flat.reshape(-1)].reshape(C, K, ph_n, pw_n, 4)
+    if not grad:
+        out = corners.amax(-1).permute(1, 0, 2, 3)
+    else:  # read each maximum from its cell, so the gradient goes there (to the first of ties)
+        cell = where.view(C, -1)[:, flat.reshape(-1)].reshape(C, K, ph_n, pw_n, 4)
+        first = torch.where(corners == corners.amax(-1, keepdim=True), cell, H * W).amin(-1)
+        plane = batch[None, :, None, None] * C + torch.arange(C, device=device)[:, None, None, None]
+        out = features.reshape(-1)[plane * (H * W) + first.clamp(max=H * W - 1)].permute(1, 0, 2, 3)
     empty = (h1 <= h0)[:, :, None] | (w1 <= w0)[:, None, :]  # (K, PH, PW)
     return torch.where(empty[:, None], torch.zeros_like(out), out).contiguous()
 
@@ -753,7 +865,8 @@ def roi_align(features: Tensor, rois: Tensor, output_size: int | tuple[int, int]
     centres at half-integers as in the paper) is split into ``PH × PW`` bins; each bin averages a
     regular grid of ``sampling_ratio²`` bilinear samples, or, for ``sampling_ratio <= 0``,
     ``ceil(roi_h / PH) × ceil(roi_w / PW)`` samples (adaptive, per RoI). Without ``aligned`` the
-    RoI's size is clamped to at least 1 (the legacy behaviour).
+    RoI's size is clamped to at least 1 (the legacy behaviour); with it, an empty RoI has no
+    samples and pools to 0, as in torchvision. Non-finite RoI coordinates raise ValueError.
 
     At the borders this differs from the plain formula of :func:`bilinear_sample`: a sample with
     y < −1 or y > H (x < −1 or x > W) counts 0; a sample in [−1, 0) is clamped to 0, and one in
@@ -782,6 +895,14 @@ def roi_align(features: Tensor, rois: Tensor, output_size: int | tuple[int, int]
     ph_n, pw_n = _output_size(output_size)
     if isinstance(sampling_ratio, bool) or not isinstance(sampling_ratio, int):
         raise ValueError(f"sampling_ratio: expected an int (<= 0 for adaptive), got {sampling_ratio!r}")
+    # Autocast would run the matrix products in bfloat16/float16; like torchvision's autocast
+    # wrapper, compute in the inputs' dtype instead.
+    with torch.autocast(features.device.type, enabled=False):
+        return _roi_align(features, rois, ph_n, pw_n, spatial_scale, sampling_ratio, aligned)
+
+
+def _roi_align(features: Tensor, rois: Tensor, ph_n: int, pw_n: int, spatial_scale: float,
+               sampling_ratio: int, aligned: bool) -> Tensor:
     B, C, H, W = features.shape
     K = rois.shape[0]
     dtype, device = features.dtype, features.device
@@ -806,7 +927,7 @@ def roi_align(features: Tensor, rois: Tensor, output_size: int | tuple[int, int]
         p = torch.arange(n_bins, device=device, dtype=dtype)
         i = torch.arange(max(g_max, 1), device=device, dtype=dtype)
         pos = (start[:, axis, None, None] + p[None, :, None] * bin_size[:, None, None]
-               + (i[None, None, :] + 0.5) * bin_size[:, None, None] / g[:, None, None])  # (K, P, G)
+               + (i[None, None, :] + 0.5) * bin_size[:, None, None] / g.clamp(min=1)[:, None, None])
         use = ((i[None, None, :] < g[:, None, None]) & (pos >= -1.0) & (pos <= length)).to(dtype)
         pos = pos.clamp(0, length - 1)  # samples in [-1, 0) and (L-1, L] take the edge value
         lo = pos.floor()
