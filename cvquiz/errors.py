@@ -11,10 +11,14 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
+    """Every exit status of ``cvquiz``, in one place."""
+
     OK = 0
     CHECKS_FAILED = 1  # a bank check, a test or a submission failed
     USAGE = 2  # bad command line, or a command that is not available
     COULD_NOT_RUN = 3  # missing file, broken course, sandbox unavailable, ...
+    UNEXPECTED = 4  # an error cvquiz did not foresee: a bug to report (`cvquiz --traceback ...` shows it)
+    INTERRUPTED = 130  # Ctrl-C (SIGINT), as shells report 128 + 2
 
 
 class CvquizError(Exception):

@@ -60,7 +60,7 @@ def test_version_prints_the_package_version():
 
 
 def test_exit_codes_are_named_and_stable():
-    assert [int(c) for c in ExitCode] == [0, 1, 2, 3]
+    assert [int(c) for c in ExitCode] == [0, 1, 2, 3, 4, 130]
 
 
 def test_an_unknown_command_is_a_usage_error():

@@ -1,7 +1,8 @@
 """The command line: thin click commands over the library.
 
 This is the one place where errors become messages and exit codes
-(:class:`cvquiz.errors.ExitCode`). Command modules import only click at the top;
+(:class:`cvquiz.errors.ExitCode`); the options every command shares (``--lang``, ``--plain``,
+the rich console) are in :mod:`cvquiz.cli.options`. Command modules import only click at the top;
 anything heavier (rich, sympy, torch) is imported inside the command that needs it,
 so ``cvquiz --help`` starts fast and never imports torch.
 """
@@ -16,8 +17,18 @@ from cvquiz import __version__
 from cvquiz.errors import CvquizError, ExitCode
 
 
+#: What an unexpected error says after its one line (the stack is behind ``--traceback``).
+REPORT = ("this is a bug in cvquiz; please report it with the output of the same command run "
+          "as `cvquiz --traceback ...`")
+
+
 class CvquizGroup(click.Group):
-    """A group whose commands' :class:`CvquizError` become one message and an exit code."""
+    """A group whose commands' errors become one message and a named exit code.
+
+    A :class:`CvquizError` prints its message; Ctrl-C exits ``INTERRUPTED`` (130); any other
+    exception prints one line with a pointer to report it (its stack only under the hidden
+    root option ``--traceback``) and exits ``UNEXPECTED``.
+    """
 
     def invoke(self, ctx: click.Context):
         try:
@@ -28,6 +39,18 @@ class CvquizGroup(click.Group):
         except BrokenPipeError:  # `cvquiz ... | head`
             sys.stderr.close()
             ctx.exit(int(ExitCode.OK))
+        except KeyboardInterrupt:
+            click.echo("\ncvquiz: interrupted", err=True)
+            ctx.exit(int(ExitCode.INTERRUPTED))
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:
+            if (ctx.obj or {}).get("traceback"):
+                raise
+            summary = " ".join(str(exc).split())[:200]
+            click.echo(f"cvquiz: unexpected error: {type(exc).__name__}"
+                       f"{': ' + summary if summary else ''} ({REPORT})", err=True)
+            ctx.exit(int(ExitCode.UNEXPECTED))
 
 
 @click.group(cls=CvquizGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,15 +61,18 @@ class CvquizGroup(click.Group):
     envvar="CVQUIZ_COURSE",
     help="Course directory (questions/ + reference/); default: the built-in course.",
 )
+@click.option("--traceback", "show_traceback", is_flag=True, hidden=True,
+              help="Show the stack of an unexpected error (for a bug report).")
 @click.pass_context
-def main(ctx: click.Context, course: str | None) -> None:
+def main(ctx: click.Context, course: str | None, show_traceback: bool) -> None:
     """Practice, exams and code autograding for the computer-vision course.
 
     \b
     Example:
       cvquiz practice attention
     """
-    ctx.obj = {"course": course}
+    obj = ctx.ensure_object(dict)  # a test may pass obj={"console": ...}
+    obj.update(course=course, traceback=show_traceback)
 
 
 def get_course(ctx: click.Context):
@@ -60,9 +86,9 @@ def run() -> None:
     """Console-script entry point."""
     try:
         main(prog_name="cvquiz")
-    except KeyboardInterrupt:
-        click.echo("\ninterrupted", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt:  # before a command runs (while the group parses its arguments)
+        click.echo("\ncvquiz: interrupted", err=True)
+        sys.exit(int(ExitCode.INTERRUPTED))
 
 
 # Register the commands (each module imports only click at its top).

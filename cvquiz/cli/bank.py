@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from cvquiz.cli.options import console, lang_option, plain_option, seed_value
+
 #: Three-letter column headings, so that the coverage table fits 80 columns.
 KIND_HEADINGS = {"choice": "cho", "multi": "mul", "truefalse": "t/f", "numeric": "num", "expression": "exp",
                  "shape": "shp", "order": "ord", "generated": "gen", "code": "cod"}
@@ -23,12 +25,6 @@ def _label(name: str, lang: str) -> str:
 
 def _colon(lang: str) -> str:
     return "：" if lang == "zh" else ": "
-
-
-def _console():
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=False)
 
 
 @click.group()
@@ -128,8 +124,9 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
 
 @bank.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per concept) instead of a table.")
+@plain_option
 @click.pass_context
-def coverage(ctx: click.Context, as_json: bool) -> None:
+def coverage(ctx: click.Context, as_json: bool, plain: bool) -> None:
     """Show questions per concept and kind, concepts with gaps first.
 
     A gap: fewer than 3 questions, no conceptual question, or (for a concept marked num)
@@ -154,7 +151,7 @@ def coverage(ctx: click.Context, as_json: bool) -> None:
     from rich.table import Table
 
     table = Table(title="questions per concept and kind (gaps first)", title_justify="left",
-                  box=box.SIMPLE_HEAD, padding=0, collapse_padding=True, show_edge=False)
+                  box=box.ASCII if plain else box.SIMPLE_HEAD, padding=0, collapse_padding=True, show_edge=False)
     table.add_column("concept", no_wrap=True)
     for heading in KIND_HEADINGS.values():
         table.add_column(heading, justify="right", no_wrap=True)
@@ -162,19 +159,19 @@ def coverage(ctx: click.Context, as_json: bool) -> None:
     for r in rows:
         table.add_row(r.concept.id, *[str(r.counts[k] or "") for k in KIND_HEADINGS], str(r.total),
                       style="bold red" if r.gaps else None)
-    console = _console()
-    console.print(table)
-    console.print(" ".join(f"{h}={k}" for k, h in KIND_HEADINGS.items()), markup=False, style="dim")
+    out = console(ctx)
+    out.print(table)
+    out.print(" ".join(f"{h}={k}" for k, h in KIND_HEADINGS.items()), markup=False, style="dim")
     with_gaps = [r for r in rows if r.gaps]
     for r in with_gaps:
-        console.print(f"gap: {r.concept.id}: {'; '.join(r.gaps)}", markup=False)
-    console.print(f"{len(rows)} concepts, {len(bank_.questions)} questions, "
+        out.print(f"gap: {r.concept.id}: {'; '.join(r.gaps)}", markup=False)
+    out.print(f"{len(rows)} concepts, {len(bank_.questions)} questions, "
                   f"{len(with_gaps)} concept{'s' * (len(with_gaps) != 1)} with gaps", markup=False)
 
 
 @bank.command()
 @click.argument("question_id")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@lang_option
 @click.option("--seed", default="0", show_default=True, help="Seed of the variant shown for a generated question.")
 @click.pass_context
 def show(ctx: click.Context, question_id: str, lang: str, seed: str) -> None:
@@ -188,9 +185,9 @@ def show(ctx: click.Context, question_id: str, lang: str, seed: str) -> None:
     from cvquiz.cli import get_course
 
     q = load_course_bank(get_course(ctx)).get(question_id)
-    console = _console()
-    for block in render_question(q, lang, seed):
-        console.print(block, markup=False)
+    out = console(ctx)
+    for block in render_question(q, lang, seed_value(seed)):
+        out.print(block, markup=False)
 
 
 def render_question(q, lang: str, seed: str = "0") -> list[str]:

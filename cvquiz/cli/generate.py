@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from cvquiz.cli.options import lang_option, seed_value
+
 FORMATS = ["text", "json", "md", "tex"]
 
 
@@ -62,7 +64,7 @@ def _list(fmt: str, lang: str) -> str:
               help="Number of variants: attempts 0..N-1 of the derived seed, or consecutive seeds after --seed.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--key", is_flag=True, help="Add answers and worked solutions (text, md, tex; JSON always has them).")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@lang_option
 @click.option("--option", "-o", "option_pairs", multiple=True, metavar="NAME=VALUE",
               help="A generator option, e.g. -o format=cxcywh (see --list).")
 def generate(kind: str | None, list_kinds: bool, seed: str | None, student: str, question: str | None,
@@ -88,13 +90,13 @@ def generate(kind: str | None, list_kinds: bool, seed: str | None, student: str,
     if not kind:
         raise ProblemError("generate: give a problem KIND (see `cvquiz generate --list`)")
     from cvquiz.problems.export import render
-    from cvquiz.problems.registry import PUBLIC_SECRET, get, make, parse_seed
+    from cvquiz.problems.registry import PUBLIC_SECRET, get, make
 
     get(kind)  # an unknown kind fails before anything else
     options = _options(option_pairs)
     secret = _read_secret(secret_file) if secret_file else PUBLIC_SECRET
     if seed is not None:
-        start = int(parse_seed(seed), 16)
+        start = int(seed_value(seed), 16)
         variants = [make(kind, format(start + i, "x"), **options) for i in range(count)]
     else:
         variants = [make(kind, secret=secret, student=student, question=question or kind, attempt=i, **options)

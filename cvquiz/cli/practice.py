@@ -2,25 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
-LANGS = ["en", "zh"]
-
-
-def default_lang() -> str:
-    """Chinese when the locale says so (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), else English."""
-    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var, "")
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
-
-
-def _lang_option(f):
-    return click.option("--lang", type=click.Choice(LANGS), default=None,
-                        help="Language of the questions (default: from the locale).")(f)
+from cvquiz.cli.options import console, lang_option, plain_option, seed_value
 
 
 def _db_option(f):
@@ -30,13 +14,13 @@ def _db_option(f):
 
 @click.command()
 @click.argument("topic", nargs=-1)
-@_lang_option
+@lang_option
 @click.option("--count", type=click.IntRange(1, 1000), default=20, show_default=True,
               help="At most this many questions.")
 @click.option("--new", "new", type=click.IntRange(0, 1000), default=10, show_default=True,
               help="At most this many never-seen questions.")
 @click.option("--seed", default=None, help="Hex seed: the same session (order and numbers) every time.")
-@click.option("--plain", is_flag=True, help="No colour or box drawing (screen-reader friendly).")
+@plain_option
 @click.option("--exam", "exam_minutes", type=click.IntRange(1, 600), default=None,
               help="Timed mock exam of this many minutes: no feedback until the end.")
 @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
@@ -64,13 +48,12 @@ def practice(ctx, topic, lang, count, new, seed, plain, exam_minutes, until, mis
     from cvquiz.practice.screen import Screen, run_session
     from cvquiz.practice.session import Session
     from cvquiz.practice.store import Store
-    from cvquiz.problems.registry import parse_seed
     from cvquiz.text import Text
 
-    screen = Screen(lang=lang or default_lang(), plain=plain)
+    screen = Screen(console(ctx), lang=lang, plain=plain)
     questions = practised(load_course_bank(get_course(ctx)).select(topic))
     ids = [q.id for q in questions]
-    hex_seed = parse_seed(seed) if seed is not None else None
+    hex_seed = seed_value(seed) if seed is not None else None
 
     with Store(db) as store:
         schedule = Schedule(store, until=until.date() if until else None, fuzz=hex_seed is None)
@@ -106,9 +89,9 @@ def practice(ctx, topic, lang, count, new, seed, plain, exam_minutes, until, mis
 
 
 @click.command()
-@_lang_option
+@lang_option
 @_db_option
-@click.option("--plain", is_flag=True, help="No colour or box drawing.")
+@plain_option
 @click.pass_context
 def stats(ctx, lang, db, plain) -> None:
     """Show mastery per topic and concept, what is due, and recent accuracy.
@@ -124,7 +107,6 @@ def stats(ctx, lang, db, plain) -> None:
       cvquiz stats --lang zh
     """
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
     from cvquiz.bank.load import load_course_bank
@@ -134,7 +116,6 @@ def stats(ctx, lang, db, plain) -> None:
     from cvquiz.practice.stats import RECENT_DAYS, mastery
     from cvquiz.practice.store import Store
 
-    lang = lang or default_lang()
     bank = load_course_bank(get_course(ctx))
     topics: dict[str, dict[str, list[str]]] = {}
     for t in bank.syllabus.topics:
@@ -143,7 +124,7 @@ def stats(ctx, lang, db, plain) -> None:
         rows = mastery(store, topics)
         answered = len(store.reviews())
     zh = lang == "zh"
-    console = Console(no_color=plain, highlight=False)
+    out = console(ctx)
     table = Table(box=None if plain else box.SIMPLE_HEAVY, title=("掌握程度" if zh else "Mastery"),
                   title_justify="left")
     heads = (["主题 / 概念", "已练/题数", "到期", "掌握", f"近{RECENT_DAYS}天"] if zh else
@@ -160,9 +141,9 @@ def stats(ctx, lang, db, plain) -> None:
                           f"{bar(row.mastery, 10, plain)} {row.mastery:4.0%}",
                           f"{acc:.0%} ({row.recent_right}/{row.recent_answered})" if acc is not None else "—",
                           style="bold" if not indent and not plain else None)
-    console.print(table)
+    out.print(table)
     total_due = sum(t.due for t, _ in rows)
-    console.print(f"{answered} 次作答，{total_due} 题到期" if zh else f"{answered} answers stored; {total_due} due now")
+    out.print(f"{answered} 次作答，{total_due} 题到期" if zh else f"{answered} answers stored; {total_due} due now")
 
 
 COMMANDS = [practice, stats]

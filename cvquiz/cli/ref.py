@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from cvquiz.cli.options import console, plain_option
+
 
 @click.group()
 def ref() -> None:
@@ -18,8 +20,9 @@ def ref() -> None:
 @ref.command("list")
 @click.argument("topics", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+@plain_option
 @click.pass_context
-def list_(ctx: click.Context, topics: tuple[str, ...], as_json: bool) -> None:
+def list_(ctx: click.Context, topics: tuple[str, ...], as_json: bool, plain: bool) -> None:
     """List every reference function with its topic and concept id.
 
     TOPICS limits the list to those topics (points, sequence, attention, detection, generative).
@@ -45,17 +48,17 @@ def list_(ctx: click.Context, topics: tuple[str, ...], as_json: bool) -> None:
 
         click.echo(json.dumps([f.as_dict() for f in index], ensure_ascii=False, indent=2))
         return
-    from rich.console import Console
+    from rich import box
     from rich.table import Table
 
-    table = Table(title="Reference functions", title_justify="left")
+    table = Table(title="Reference functions", title_justify="left", box=box.ASCII if plain else box.HEAVY_HEAD)
     table.add_column("topic")
     table.add_column("function", no_wrap=True)
     table.add_column("concepts")
     table.add_column("summary")
     for f in index:
         table.add_row(f.topic, f.name, ", ".join(f.concepts) or "-", f.summary)
-    Console().print(table)
+    console(ctx).print(table)
 
 
 @ref.command("show")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import click
 
+from cvquiz.cli.options import console, lang_option, plain_option
+
 
 @click.command()
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@lang_option
+@plain_option
 @click.pass_context
-def topics(ctx: click.Context, lang: str) -> None:
+def topics(ctx: click.Context, lang: str, plain: bool) -> None:
     """List the course's topics and concepts, their aliases and question counts.
 
     Any topic, concept id or alias names what to practise: `cvquiz practice iou`.
@@ -17,7 +20,7 @@ def topics(ctx: click.Context, lang: str) -> None:
     Example:
       cvquiz topics --lang zh
     """
-    from rich.console import Console
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
@@ -29,12 +32,13 @@ def topics(ctx: click.Context, lang: str) -> None:
         n = len(bank.problems)
         click.echo(f"warning: the question banks have {n} problem{'s' * (n != 1)}; the counts leave out "
                    "the broken questions (`cvquiz bank check` lists them)", err=True)
-    console = Console(highlight=False)
+    out = console(ctx)
     heads = {"en": ("concept", "title", "questions", "aliases", "needs"),
              "zh": ("概念", "标题", "题数", "别名", "需要")}[lang]
     for topic in bank.syllabus.topics:
         n_topic = len({q.id for c in topic.concepts for q in bank.by_concept[c.id]})
-        table = Table(title=Text(f"{topic.id} — {topic.title.get(lang)} ({n_topic})"), title_justify="left")
+        table = Table(title=Text(f"{topic.id} — {topic.title.get(lang)} ({n_topic})"), title_justify="left",
+                      box=box.ASCII if plain else box.HEAVY_HEAD)
         table.add_column(heads[0], no_wrap=True)
         table.add_column(heads[1])
         table.add_column(heads[2], justify="right")
@@ -43,10 +47,10 @@ def topics(ctx: click.Context, lang: str) -> None:
         for c in topic.concepts:
             table.add_row(c.id, Text(c.title.get(lang) if c.title else ""), str(len(bank.by_concept[c.id])),
                           Text(", ".join(c.aliases[:3]) + (", …" if len(c.aliases) > 3 else "")), " ".join(c.needs))
-        console.print(table)
+        out.print(table)
     total = len(bank.questions)
-    console.print(f"{len(bank.syllabus.concepts)} concepts, {total} questions" if lang == "en"
-                  else f"共 {len(bank.syllabus.concepts)} 个概念，{total} 道题", markup=False)
+    out.print(f"{len(bank.syllabus.concepts)} concepts, {total} questions" if lang == "en"
+              else f"共 {len(bank.syllabus.concepts)} 个概念，{total} 道题", markup=False)
 
 
 COMMANDS = [topics]

@@ -53,14 +53,18 @@ def derive_seed(secret: bytes, student: str = "", question: str = "", attempt: i
 
 
 def parse_seed(seed: str | int) -> str:
-    """Normalise a user-given seed (hex string or int) to a lower-case hex string."""
+    """Normalise a user-given seed (hex string or int) to a lower-case hex string.
+
+    A bad seed is a :class:`ProblemError` naming the argument (``seed: ...``); the CLI restates
+    it about its flag.
+    """
     if isinstance(seed, int):
         if seed < 0:
-            raise ProblemError(f"--seed: expected a non-negative number or hex string, got {seed}")
+            raise ProblemError(f"seed: expected a non-negative number or hex string, got {seed}")
         return format(seed, "x")
     text = str(seed).strip().lower().removeprefix("0x")
     if not text or any(c not in "0123456789abcdef" for c in text) or len(text) > 64:
-        raise ProblemError(f"--seed: expected a hex string such as 1a2b, got {seed!r}")
+        raise ProblemError(f"seed: expected a hex string such as 1a2b, got {seed!r}")
     return text
 
 

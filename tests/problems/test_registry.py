@@ -31,8 +31,8 @@ def test_make_derives_the_seed_from_student_and_attempt_unless_a_seed_is_given()
 
 
 @pytest.mark.parametrize("bad", ["xyz", "", "-1", "1" * 65, -3], ids=repr)
-def test_a_bad_seed_is_a_problem_error_naming_the_option(bad):
-    with pytest.raises(ProblemError, match="--seed"):
+def test_a_bad_seed_is_a_problem_error_naming_the_argument_not_a_flag(bad):
+    with pytest.raises(ProblemError, match="^seed: expected"):
         parse_seed(bad)
 
 
