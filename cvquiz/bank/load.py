@@ -159,16 +159,22 @@ def _load(paths: Sequence[Path], syllabus: Syllabus,
                 first[qid] = f"{reader.display}:{line}"
         readers.append((reader, duplicates))
     leads = {qid: lead for reader, _ in readers for qid, lead, _, _ in reader.follows}
+    concepts = {q.id: q.concepts for reader, _ in readers for q in reader.questions}
     for reader, duplicates in readers:
-        broken = _check_follows(reader, leads, first)
+        broken = _check_follows(reader, leads, first, concepts)
         problems.extend(reader.sorted_problems())
         questions.extend(q for q in reader.questions if (q.id, q.line) not in duplicates and q.id not in broken)
     return questions, problems
 
 
-def _check_follows(reader: "_FileReader", leads: dict[str, str], known: dict[str, str]) -> set[str]:
-    """Report each ``follows`` of ``reader``'s file that names no question, the question itself, or
-    closes a cycle; return the ids of the questions reported."""
+def _check_follows(reader: "_FileReader", leads: dict[str, str], known: dict[str, str],
+                   concepts: dict[str, tuple[str, ...]]) -> set[str]:
+    """Report each ``follows`` of ``reader``'s file that names no question, the question itself, a
+    question on none of its concepts, or closes a cycle; return the ids of the questions reported.
+
+    Practice selects questions by concept and asks a follower only together with its lead, so
+    the two must share a concept (a lead that failed to load is not checked for it).
+    """
     broken = set()
     for qid, lead, line, where in reader.follows:
         if lead == qid:
@@ -176,6 +182,10 @@ def _check_follows(reader: "_FileReader", leads: dict[str, str], known: dict[str
         elif lead not in known:
             message = f"unknown question id {lead!r}" + _did_you_mean(
                 lead, known, "; expected the id of the question it continues")
+        elif qid in concepts and lead in concepts and not set(concepts[qid]) & set(concepts[lead]):
+            message = (f"{lead!r} shares no concept with this question; expected a question on one of "
+                       f"{', '.join(concepts[qid])} (practice selects by concept and asks a follower "
+                       "only with its lead)")
         else:
             chain = [qid, lead]
             while chain[-1] in leads and chain[-1] != qid and chain[-1] not in chain[1:-1]:

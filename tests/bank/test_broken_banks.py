@@ -218,11 +218,15 @@ CASES = [
      ["{f}:14: questions[0].follows: a question cannot follow itself; expected the id of the question it "
       "continues"]),
     ("follows-in-a-cycle", HEAD + CHOICE + "    follows: detection.p\n"
-     + common("numeric") + '    answer: "3/7"\n    follows: detection.q\n',
+     + common("numeric", "detection.nms") + '    answer: "3/7"\n    follows: detection.q\n',
      ["{f}:14: questions[0].follows: 'detection.q' → 'detection.p' → 'detection.q' is a cycle; expected a "
       "chain of followers that starts at a question following none",
       "{f}:22: questions[1].follows: 'detection.p' → 'detection.q' → 'detection.p' is a cycle; expected a "
       "chain of followers that starts at a question following none"]),
+    ("follows-a-question-on-other-concepts", HEAD + CHOICE + common("numeric") + '    answer: "3/7"\n'
+     "    follows: detection.q\n",
+     ["{f}:21: questions[1].follows: 'detection.q' shares no concept with this question; expected a question "
+      "on one of detection.metrics (practice selects by concept and asks a follower only with its lead)"]),
     ("follows-not-an-id", HEAD + CHOICE + "    follows: Same model\n",
      ["{f}:14: questions[0].follows: expected a question id, got 'Same model'"]),
     ("missing-assignment-folder", HEAD + common("code", "detection.nms") + "    assignment: nsm\n",

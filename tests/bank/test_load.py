@@ -136,10 +136,10 @@ def test_a_question_may_follow_a_question_of_another_file(tmp_path, syllabus):
     first = write(tmp_path / "detection.yaml", GOOD_BANK)
     second = write(tmp_path / "more.yaml", "topic: attention\nquestions:\n" + GOOD_BANK.split("questions:\n")[1]
                    .split("  - id: detection.ap-facts")[0].replace("detection.nms-tie", "attention.next")
-                   + "    follows: detection.precision\n")
+                   + "    follows: detection.nms-kept\n")
     questions = {q.id: q for q in load_banks([first, second], syllabus)}
-    assert questions["attention.next"].follows == "detection.precision"
-    assert questions["detection.precision"].follows is None
+    assert questions["attention.next"].follows == "detection.nms-kept"
+    assert questions["detection.nms-kept"].follows is None
 
 
 def test_lenient_loading_leaves_out_a_follower_of_an_unknown_question(tiny_course):
