@@ -178,6 +178,9 @@ class _Zygote:
                 return _failed(job, "the grading worker stopped unexpectedly" +
                                (f": {err}" if err else ""))
             ending = json.loads(raw)
+            if ending.get("error"):
+                return _failed(job, "the grader could not start this submission: "
+                               + ending["error"])
             return _assemble(job, ending, result_path, output_path)
         finally:
             shutil.rmtree(folder, ignore_errors=True)

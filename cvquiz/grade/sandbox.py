@@ -263,6 +263,18 @@ def python_view(*extra_read: Path) -> View:
 _HIDDEN_PACKAGES = {"cvquiz", "cvquiz_course"}
 
 
+def readable_by_others(path: Path) -> bool:
+    """True when a user other than the owner (``nobody``) can reach and read ``path``."""
+    path = Path(path).resolve()
+    try:
+        for folder in [*reversed(path.parents), path]:
+            if not os.stat(folder).st_mode & 0o001:
+                return False
+        return bool(os.stat(path).st_mode & 0o004)
+    except OSError:
+        return False
+
+
 # --------------------------------------------------------------------------- seccomp
 
 _ARCH = {
@@ -366,20 +378,21 @@ def missing(layers: dict[str, bool]) -> list[str]:
 
 # --------------------------------------------------------------------------- probe
 
-_PROBE_CACHE: dict[str, bool] | None = None
+_PROBE_CACHE: dict[str, dict[str, bool]] = {}
 
 
-def probe(refresh: bool = False) -> dict[str, bool]:
+def probe(refresh: bool = False, policy: Policy = "available") -> dict[str, bool]:
     """Try every layer in a fresh child started by exec; report each as on or off.
 
     The child confines itself exactly as a student's process is confined, then *attempts* what
     each layer forbids: connect over TCP and send over UDP to listeners this process opened on
     127.0.0.1, read a file outside its view and ``/proc/1/status``, fork; a layer is on only if
-    the attempt failed. The result is cached for the life of the process.
+    the attempt failed. The result is cached for the life of the process. ``policy`` is the
+    confinement the child applies: "available" (what a job gets) or "unsafe" (none, so that a
+    test can see the probe report layers off).
     """
-    global _PROBE_CACHE
-    if _PROBE_CACHE is not None and not refresh:
-        return dict(_PROBE_CACHE)
+    if policy in _PROBE_CACHE and not refresh:
+        return dict(_PROBE_CACHE[policy])
     with tempfile.TemporaryDirectory(prefix="cvquiz-probe-") as tmp, \
             socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp, \
             socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
@@ -392,7 +405,7 @@ def probe(refresh: bool = False) -> dict[str, bool]:
         udp.setblocking(False)
         code = "from cvquiz.grade.sandbox import _probe_child; _probe_child()"
         argv = [sys.executable, "-c", code, str(secret), str(tcp.getsockname()[1]),
-                str(udp.getsockname()[1])]
+                str(udp.getsockname()[1]), policy]
         try:
             out = subprocess.run(argv, capture_output=True, timeout=30, env=worker_environment(),
                                  text=True)
@@ -404,8 +417,8 @@ def probe(refresh: bool = False) -> dict[str, bool]:
             found["network"] = False  # a datagram got through
         except OSError:
             pass
-    _PROBE_CACHE = {name: bool(found.get(name, False)) for name in LAYERS}
-    return dict(_PROBE_CACHE)
+    _PROBE_CACHE[policy] = {name: bool(found.get(name, False)) for name in LAYERS}
+    return dict(_PROBE_CACHE[policy])
 
 
 def worker_environment() -> dict[str, str]:
@@ -428,9 +441,10 @@ def _attempt(fn) -> bool:
 
 def _probe_child() -> None:  # pragma: no cover - runs in the exec'd probe process
     secret, tcp_port, udp_port = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-    netns = enter_network_namespace()
+    policy = sys.argv[4]
+    netns = enter_network_namespace() if policy != "unsafe" else False
     r, w = os.pipe()
-    pidns = unshare_pid_namespace()
+    pidns = policy != "unsafe" and unshare_pid_namespace()
     pid = os.fork()
     if pid and pidns:
         restore_pid_namespace()
@@ -441,7 +455,7 @@ def _probe_child() -> None:  # pragma: no cover - runs in the exec'd probe proce
             work = secret.parent / "work"
             work.mkdir()
             os.chown(work, NOBODY if os.geteuid() == 0 else os.getuid(), -1)
-            on = confine(python_view(), work, Limits(), "available", netns)
+            on = confine(python_view(), work, Limits(), policy, netns)
             seen = {
                 "process": on["process"],
                 "rlimits": resource.getrlimit(resource.RLIMIT_AS)[1] == Limits().memory_mb << 20,

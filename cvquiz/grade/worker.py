@@ -96,11 +96,16 @@ def main() -> None:  # pragma: no cover - runs in the exec'd zygote (tested thro
     except RuntimeError:
         pass
     _warm_up(torch)
+    if not sandbox.readable_by_others(Path(sandbox.sysconfig.get_paths()["stdlib"])):
+        _preload_stdlib()
     view = sandbox.python_view()
     write_frame(proto_out, json.dumps({"ready": True, "netns": netns, "pid": os.getpid()}).encode())
     while (frame := read_frame(proto_in)) is not None:
         job, result_path, output_path = pickle.loads(frame)
-        reply = run_forked(job, Path(result_path), Path(output_path), policy, netns, view)
+        try:
+            reply = run_forked(job, Path(result_path), Path(output_path), policy, netns, view)
+        except Exception as exc:  # noqa: BLE001 - the grader's problem, reported, not fatal
+            reply = {"error": f"{type(exc).__name__}: {exc}"}
         del job, frame
         write_frame(proto_out, json.dumps(reply).encode())
 
@@ -115,6 +120,33 @@ def _warm_up(torch) -> None:
         torch.sort(x.flatten(), descending=True)
     torch.nn.functional.softmax(torch.ones(4, 4), dim=-1).exp().log().sqrt()
     torch.backends.cpu.get_cpu_capability()
+
+
+# Imported by the zygote when the student's uid (nobody) cannot read the standard library
+# (e.g. a pyenv Python under /root): the modules student code commonly imports, never ones with
+# side effects at import.
+PRELOAD = (
+    "abc", "argparse", "array", "base64", "bisect", "cmath", "collections", "collections.abc",
+    "concurrent.futures", "contextlib", "copy", "csv", "ctypes", "dataclasses", "datetime",
+    "decimal", "enum", "fnmatch", "fractions", "functools", "gc", "glob", "hashlib", "heapq",
+    "inspect", "io", "itertools", "json", "logging", "math", "numbers", "operator", "os",
+    "pathlib", "pickle", "pprint", "queue", "random", "re", "shutil", "signal", "socket",
+    "statistics", "string", "struct", "subprocess", "tempfile", "textwrap", "threading", "time",
+    "timeit", "traceback", "types", "typing", "unittest", "unittest.mock", "warnings", "weakref",
+    "zlib", "encodings.idna", "encodings.ascii", "encodings.latin_1", "encodings.utf_16",
+    "encodings.utf_32", "encodings.cp1252", "encodings.unicode_escape", "encodings.punycode",
+    "encodings.raw_unicode_escape", "encodings.hex_codec", "encodings.base64_codec",
+)
+
+
+def _preload_stdlib() -> None:
+    import importlib
+
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
 
 
 def run_forked(job: Job, result_path: Path, output_path: Path, policy: str, netns: bool,
@@ -369,6 +401,11 @@ def _failure(exc: BaseException, sub: Path, support: Path, doing: str) -> tuple[
     if isinstance(exc, SystemExit):
         return "crash", f"called sys.exit({exc.code!r}) when {doing}"
     if isinstance(exc, ModuleNotFoundError) and doing == "imported":
+        top = (exc.name or "").split(".")[0]
+        if top in getattr(sys, "stdlib_module_names", ()):
+            return "import_error", (f"imports the standard module `{exc.name}`, which the "
+                                    "sandbox cannot read on this grader (its Python is not "
+                                    "readable by other users; see cvquiz.grade.worker.PRELOAD)")
         return "import_error", f"imports the module `{exc.name}`, which the grader does not have"
     return "crash", _trimmed_traceback(exc, sub, support)
 
