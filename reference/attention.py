@@ -42,29 +42,51 @@ __all__ = [
 ]
 
 
-def _shape(t: object) -> str:
-    if not isinstance(t, Tensor):
-        return type(t).__name__
-    return "(" + ", ".join(str(s) for s in t.shape) + ")"
+def _describe(x: object) -> str:
+    """What an argument is, for error messages: ``Tensor[3, 5] float32``, or a value's repr."""
+    if isinstance(x, Tensor):
+        return f"Tensor[{', '.join(str(s) for s in x.shape)}] {str(x.dtype).removeprefix('torch.')}"
+    if x is None or isinstance(x, (bool, int, float, str)):
+        return repr(x)
+    return type(x).__name__
 
 
-def _check(x: object, name: str, shape: tuple, what: str) -> Tensor:
-    """Raise ValueError unless ``x`` is a tensor whose shape matches ``shape`` (None = any size)."""
+def _check_tensor(x: object, name: str, expected: str) -> Tensor:
+    """Raise ``ValueError("<name>: expected <expected>, got <_describe(x)>")`` unless x is a tensor."""
     if not isinstance(x, Tensor):
-        raise ValueError(f"{name}: expected {what}, got {type(x).__name__}")
-    if x.dim() != len(shape) or any(s is not None and s != a for s, a in zip(shape, x.shape)):
-        raise ValueError(f"{name}: expected {what}, got shape {_shape(x)}")
+        raise ValueError(f"{name}: expected {expected}, got {_describe(x)}")
     return x
 
 
-def _check_optional(x: Tensor | None, name: str, shape: tuple, what: str) -> None:
+def _check_shape(x: object, name: str, shape: tuple, expected: str) -> Tensor:
+    """:func:`_check_tensor`, and the shape matches ``shape`` (None = any size)."""
+    _check_tensor(x, name, expected)
+    if x.dim() != len(shape) or any(s is not None and s != a for s, a in zip(shape, x.shape)):
+        raise ValueError(f"{name}: expected {expected}, got {_describe(x)}")
+    return x
+
+
+def _check_optional(x: Tensor | None, name: str, shape: tuple, expected: str) -> None:
     if x is not None:
-        _check(x, name, shape, what)
+        _check_shape(x, name, shape, expected)
+
+
+def _check_int(value: object, name: str, low: int, high: int | None = None, expected: str | None = None) -> int:
+    """An int (not a bool) in ``[low, high]``; ``expected`` overrides the description."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        raise ValueError(f"{name}: expected {expected or f'an int >= {low}'}, got {_describe(value)}")
+    return value
 
 
 def _linear(x: Tensor, W: Tensor, b: Tensor | None) -> Tensor:
-    y = x @ W
-    return y + b if b is not None else y
+    """``x @ W + b`` (one fused matmul-and-add; ``F.linear`` takes the weight as ``[out, in]``)."""
+    return F.linear(x, W.T, b)
+
+
+def _opmath(x: Tensor) -> Tensor:
+    """Half-precision tensors widened to float32 for sums and squares (torch's "opmath" rule):
+    a float16 square overflows past |x| = 256 and a bfloat16 sum loses digits."""
+    return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
 
 
 def _masked_softmax(scores: Tensor, mask: Tensor | None) -> Tensor:
@@ -78,17 +100,16 @@ def _masked_softmax(scores: Tensor, mask: Tensor | None) -> Tensor:
 def _check_mask(mask: Tensor | None, name: str, target: tuple[int, ...]) -> Tensor | None:
     if mask is None:
         return None
-    if not isinstance(mask, Tensor) or mask.dtype != torch.bool:
-        got = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
-        raise ValueError(f"{name}: expected a bool tensor (True = may attend) broadcastable to "
-                         f"{list(target)}, got {got}")
+    expected = f"a bool tensor (True = may attend) broadcastable to [{', '.join(map(str, target))}]"
+    _check_tensor(mask, name, expected)
     try:
         torch.broadcast_shapes(mask.shape, target)
     except RuntimeError:
-        raise ValueError(f"{name}: expected a bool tensor broadcastable to {list(target)}, "
-                         f"got shape {_shape(mask)}") from None
-    if mask.dim() > len(target):
-        raise ValueError(f"{name}: expected at most {len(target)} dims, got shape {_shape(mask)}")
+        ok = False
+    else:
+        ok = mask.dtype == torch.bool and mask.dim() <= len(target)
+    if not ok:
+        raise ValueError(f"{name}: expected {expected}, got {_describe(mask)}")
     return mask
 
 
@@ -122,15 +143,15 @@ def additive_attention(
     Translate (ICLR 2015), Eq. 6 and App. A.1.2; cheatsheet §3 "Attention (RNN)".
     Concepts: attention.rnn_attention
     """
-    _check(query, "query", (None, None), "Tensor[B, D_q]")
+    _check_shape(query, "query", (None, None), "Tensor[B, D_q]")
     B, Dq = query.shape
-    _check(keys, "keys", (B, None, None), f"Tensor[B={B}, S, D_k]")
+    _check_shape(keys, "keys", (B, None, None), f"Tensor[B={B}, S, D_k]")
     S, Dk = keys.shape[1:]
-    _check(values, "values", (B, S, None), f"Tensor[B={B}, S={S}, D_v]")
-    _check(W_q, "W_q", (Dq, None), f"Tensor[D_q={Dq}, A]")
+    _check_shape(values, "values", (B, S, None), f"Tensor[B={B}, S={S}, D_v]")
+    _check_shape(W_q, "W_q", (Dq, None), f"Tensor[D_q={Dq}, A]")
     A = W_q.shape[1]
-    _check(W_k, "W_k", (Dk, A), f"Tensor[D_k={Dk}, A={A}]")
-    _check(v, "v", (A,), f"Tensor[A={A}]")
+    _check_shape(W_k, "W_k", (Dk, A), f"Tensor[D_k={Dk}, A={A}]")
+    _check_shape(v, "v", (A,), f"Tensor[A={A}]")
     mask = _check_mask(mask, "mask", (B, S))
     e = torch.tanh((query @ W_q).unsqueeze(1) + keys @ W_k) @ v  # (B, S)
     alpha = _masked_softmax(e, mask)  # (B, S)
@@ -162,27 +183,28 @@ def causal_mask(T: int, S: int | None = None, device: torch.device | str | None 
     if S is None:
         S = T
     for name, n in (("T", T), ("S", S)):
-        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-            raise ValueError(f"{name}: expected an int >= 0, got {n!r}")
+        _check_int(n, name, 0)
     return torch.ones(T, S, dtype=torch.bool, device=device).tril(diagonal=S - T)
 
 
 def _check_qkv(query: Tensor, key: Tensor, value: Tensor | None) -> None:
     for name, t in (("query", query), ("key", key)):
-        if not isinstance(t, Tensor) or t.dim() < 2 or not t.is_floating_point():
-            got = f"shape {_shape(t)}" if isinstance(t, Tensor) else type(t).__name__
-            raise ValueError(f"{name}: expected a float Tensor[..., {'T' if name == 'query' else 'S'}, d] "
-                             f"(e.g. Tensor[B, h, T, d]), got {got}")
+        expected = f"a float Tensor[..., {'T' if name == 'query' else 'S'}, d] (e.g. Tensor[B, h, T, d])"
+        _check_tensor(t, name, expected)
+        if t.dim() < 2 or not t.is_floating_point():
+            raise ValueError(f"{name}: expected {expected}, got {_describe(t)}")
     if key.shape[-1] != query.shape[-1]:
-        raise ValueError(f"key: expected last dim d={query.shape[-1]} (query's), got shape {_shape(key)}")
+        raise ValueError(f"key: expected Tensor[..., S, d={query.shape[-1]}] (query's d), got {_describe(key)}")
     if value is not None:
-        if not isinstance(value, Tensor) or value.dim() < 2 or value.shape[-2] != key.shape[-2]:
-            raise ValueError(f"value: expected Tensor[..., S={key.shape[-2]}, d_v], got shape {_shape(value)}")
+        expected = f"Tensor[..., S={key.shape[-2]}, d_v]"
+        _check_tensor(value, "value", expected)
+        if value.dim() < 2 or value.shape[-2] != key.shape[-2]:
+            raise ValueError(f"value: expected {expected}, got {_describe(value)}")
     try:
         torch.broadcast_shapes(query.shape[:-2], key.shape[:-2], *(() if value is None else (value.shape[:-2],)))
     except RuntimeError:
-        raise ValueError(f"key: leading (batch, head) dims {_shape(key)[:-1]} do not broadcast with "
-                         f"query's {_shape(query)}") from None
+        raise ValueError(f"key: expected leading (batch, head) dims that broadcast with query's "
+                         f"{_describe(query)}, got {_describe(key)}") from None
 
 
 def attention_weights(query: Tensor, key: Tensor, mask: Tensor | None = None, causal: bool = False) -> Tensor:
@@ -205,7 +227,7 @@ def attention_weights(query: Tensor, key: Tensor, mask: Tensor | None = None, ca
     lead = torch.broadcast_shapes(query.shape[:-2], key.shape[:-2])
     mask = _check_mask(mask, "mask", (*lead, T, S))
     if not isinstance(causal, bool):
-        raise ValueError(f"causal: expected a bool, got {causal!r}")
+        raise ValueError(f"causal: expected a bool, got {_describe(causal)}")
     if causal:
         cm = causal_mask(T, S, device=query.device)
         mask = cm if mask is None else mask & cm
@@ -237,7 +259,59 @@ def scaled_dot_product_attention(
     Concepts: attention.scaled_dot_product, attention.why_scale, attention.causal_mask
     """
     _check_qkv(query, key, value)
+    if mask is None and isinstance(causal, bool):
+        return _blocked_attention(query, key, value, causal)
     return attention_weights(query, key, mask, causal) @ value  # (..., T, d_v)
+
+
+# Scores held at once by the block-wise path: 2^19 elements (2 MB in float32) stay in cache and in
+# the allocator's pool, where one (B·h, T, S) matrix would be fetched from fresh pages on every call.
+_BLOCK_ELEMENTS = 1 << 19
+
+
+def _blocked_attention(query: Tensor, key: Tensor, value: Tensor, causal: bool) -> Tensor:
+    """``softmax(Q Kᵀ / √d) V`` without a mask, computed block by block (the same numbers).
+
+    Block-wise attention: the heads are taken a few at a time and, with ``causal``, the queries in
+    blocks of rows; a query block reads only the keys it may see (the causal "upper triangle" of
+    blocks is never computed) and its diagonal block gets ``-inf`` added above the lower-right
+    diagonal. Each block is a plain softmax over all of its allowed keys, so the result is the
+    formula of :func:`attention_weights` (not an online-softmax approximation). Queries with no
+    allowed key (``causal`` with ``S < T``) get zeros.
+    """
+    lead = torch.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+    T, d = query.shape[-2:]
+    S, dv = value.shape[-2:]
+    q = (query * (1 / math.sqrt(d))).expand(*lead, T, d).reshape(-1, T, d)  # (N, T, d), N = B·h; scale Q once
+    k = key.expand(*lead, S, d).reshape(-1, S, d)  # (N, S, d)
+    v = value.expand(*lead, S, dv).reshape(-1, S, dv)  # (N, S, d_v)
+    N = q.shape[0]
+    if N == 0 or T == 0 or S == 0 or (causal and S == 0):
+        return query.new_zeros(*lead, T, dv)
+    rows = T if not causal else max(1, min(T, 128, _BLOCK_ELEMENTS // S))  # queries per block
+    heads = max(1, min(N, _BLOCK_ELEMENTS // (rows * S)))  # (batch, head) pairs per block
+    blocks = []
+    for t0 in range(0, T, rows):
+        t1 = min(T, t0 + rows)
+        s1 = S if not causal else max(0, min(S, t1 + S - T))  # keys this block may see: s <= t + S - T
+        if s1 == 0:
+            blocks.append(q.new_zeros(N, t1 - t0, dv))
+            continue
+        bias = None
+        if causal and t0 + S - T < s1 - 1:  # the block straddles the diagonal
+            allowed = causal_mask(T, S, device=q.device)[t0:t1, :s1]
+            bias = torch.zeros(t1 - t0, s1, dtype=q.dtype, device=q.device).masked_fill_(~allowed, float("-inf"))
+        parts = []
+        for n0 in range(0, N, heads):
+            kt = k[n0:n0 + heads, :s1].transpose(1, 2)  # (n, d, s1)
+            qb = q[n0:n0 + heads, t0:t1]  # (n, rows, d)
+            scores = torch.bmm(qb, kt) if bias is None else torch.baddbmm(bias, qb, kt)  # (n, rows, s1)
+            parts.append(torch.bmm(torch.softmax(scores, dim=-1), v[n0:n0 + heads, :s1]))  # (n, rows, d_v)
+        blocks.append(torch.cat(parts) if len(parts) > 1 else parts[0])
+    out = torch.cat(blocks, dim=1) if len(blocks) > 1 else blocks[0]  # (N, T, d_v)
+    if causal and T > S:
+        out[:, :T - S] = 0  # those queries see no key at all (their softmax rows were NaN)
+    return out.reshape(*lead, T, dv)
 
 
 def multi_head_attention(
@@ -279,30 +353,32 @@ def multi_head_attention(
     matmuls) and "Multi-Head Attention".
     Concepts: attention.multi_head, attention.self_attention, attention.scaled_dot_product
     """
-    _check(x_q, "x_q", (None, None, None), "Tensor[B, T, D_q]")
+    _check_shape(x_q, "x_q", (None, None, None), "Tensor[B, T, D_q]")
     B, T, Dq = x_q.shape
-    _check(x_kv, "x_kv", (B, None, None), f"Tensor[B={B}, S, D_kv]")
+    _check_shape(x_kv, "x_kv", (B, None, None), f"Tensor[B={B}, S, D_kv]")
     S, Dkv = x_kv.shape[1:]
-    if not isinstance(num_heads, int) or isinstance(num_heads, bool) or num_heads < 1:
-        raise ValueError(f"num_heads: expected an int >= 1, got {num_heads!r}")
-    h = num_heads
-    _check(W_q, "W_q", (Dq, None), f"Tensor[D_q={Dq}, h·d]")
+    h = _check_int(num_heads, "num_heads", 1)
+    _check_shape(W_q, "W_q", (Dq, None), f"Tensor[D_q={Dq}, h·d]")
     HD = W_q.shape[1]
     if HD % h:
-        raise ValueError(f"W_q: expected a width divisible by num_heads={h}, got shape {_shape(W_q)}")
-    _check(W_k, "W_k", (Dkv, HD), f"Tensor[D_kv={Dkv}, h·d={HD}]")
-    _check(W_v, "W_v", (Dkv, None), f"Tensor[D_kv={Dkv}, h·d_v]")
+        raise ValueError(f"W_q: expected Tensor[D_q={Dq}, h·d] with h·d divisible by num_heads={h}, "
+                         f"got {_describe(W_q)}")
+    _check_shape(W_k, "W_k", (Dkv, HD), f"Tensor[D_kv={Dkv}, h·d={HD}]")
+    _check_shape(W_v, "W_v", (Dkv, None), f"Tensor[D_kv={Dkv}, h·d_v]")
     HDv = W_v.shape[1]
     if HDv % h:
-        raise ValueError(f"W_v: expected a width divisible by num_heads={h}, got shape {_shape(W_v)}")
-    _check(W_o, "W_o", (HDv, None), f"Tensor[h·d_v={HDv}, D]")
+        raise ValueError(f"W_v: expected Tensor[D_kv={Dkv}, h·d_v] with h·d_v divisible by num_heads={h}, "
+                         f"got {_describe(W_v)}")
+    _check_shape(W_o, "W_o", (HDv, None), f"Tensor[h·d_v={HDv}, D]")
     _check_optional(b_q, "b_q", (HD,), f"Tensor[h·d={HD}]")
     _check_optional(b_k, "b_k", (HD,), f"Tensor[h·d={HD}]")
     _check_optional(b_v, "b_v", (HDv,), f"Tensor[h·d_v={HDv}]")
     _check_optional(b_o, "b_o", (W_o.shape[1],), f"Tensor[D={W_o.shape[1]}]")
     if mask is not None:
-        if not isinstance(mask, Tensor) or mask.dim() not in (2, 3, 4):
-            raise ValueError(f"mask: expected a bool Tensor[T, S], [B, T, S] or [B, h, T, S], got {_shape(mask)}")
+        expected = "a bool Tensor[T, S], [B, T, S] or [B, h, T, S] (True = may attend)"
+        _check_tensor(mask, "mask", expected)
+        if mask.dim() not in (2, 3, 4):
+            raise ValueError(f"mask: expected {expected}, got {_describe(mask)}")
         if mask.dim() == 3:
             mask = mask.unsqueeze(1)  # (B, 1, T, S): the same mask for every head
         _check_mask(mask, "mask", (B, h, T, S))
@@ -316,8 +392,10 @@ def multi_head_attention(
 
 
 def _check_last(x: Tensor, name: str) -> int:
-    if not isinstance(x, Tensor) or x.dim() < 1 or not x.is_floating_point():
-        raise ValueError(f"{name}: expected a float Tensor[..., D], got {_shape(x)}")
+    """A float tensor with at least one dim; returns its last size ``D``."""
+    _check_tensor(x, name, "a float Tensor[..., D]")
+    if x.dim() < 1 or not x.is_floating_point():
+        raise ValueError(f"{name}: expected a float Tensor[..., D], got {_describe(x)}")
     return x.shape[-1]
 
 
@@ -341,14 +419,15 @@ def layer_norm(x: Tensor, weight: Tensor | None = None, bias: Tensor | None = No
     D = _check_last(x, "x")
     _check_optional(weight, "weight", (D,), f"Tensor[D={D}]")
     _check_optional(bias, "bias", (D,), f"Tensor[D={D}]")
-    mu = x.mean(dim=-1, keepdim=True)
-    var = (x - mu).square().mean(dim=-1, keepdim=True)
-    y = (x - mu) / torch.sqrt(var + eps)
+    z = _opmath(x)  # statistics of float16/bfloat16 input in float32, result cast back
+    mu = z.mean(dim=-1, keepdim=True)
+    var = (z - mu).square().mean(dim=-1, keepdim=True)
+    y = (z - mu) / torch.sqrt(var + eps)
     if weight is not None:
         y = y * weight
     if bias is not None:
         y = y + bias
-    return y
+    return y.to(torch.promote_types(x.dtype, y.dtype) if z is x else x.dtype)
 
 
 def rms_norm(x: Tensor, weight: Tensor | None = None, eps: float = 1e-6) -> Tensor:
@@ -370,8 +449,10 @@ def rms_norm(x: Tensor, weight: Tensor | None = None, eps: float = 1e-6) -> Tens
     """
     D = _check_last(x, "x")
     _check_optional(weight, "weight", (D,), f"Tensor[D={D}]")
-    y = x * torch.rsqrt(x.square().mean(dim=-1, keepdim=True) + eps)
-    return y * weight if weight is not None else y
+    z = _opmath(x)  # float16's square overflows past |x| = 256: work in float32, cast back
+    y = z * torch.rsqrt(z.square().mean(dim=-1, keepdim=True) + eps)
+    y = y * weight if weight is not None else y
+    return y if z is x else y.to(x.dtype)
 
 
 _ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {"relu": torch.relu, "gelu": F.gelu}
@@ -400,13 +481,14 @@ def ffn(
     Concepts: attention.transformer_block
     """
     D = _check_last(x, "x")
-    _check(W1, "W1", (D, None), f"Tensor[D={D}, F]")
+    _check_shape(W1, "W1", (D, None), f"Tensor[D={D}, F]")
     Fw = W1.shape[1]
-    _check(W2, "W2", (Fw, None), f"Tensor[F={Fw}, D_out]")
+    _check_shape(W2, "W2", (Fw, None), f"Tensor[F={Fw}, D_out]")
     _check_optional(b1, "b1", (Fw,), f"Tensor[F={Fw}]")
     _check_optional(b2, "b2", (W2.shape[1],), f"Tensor[D_out={W2.shape[1]}]")
     if activation not in _ACTIVATIONS:
-        raise ValueError(f"activation: expected one of {sorted(_ACTIVATIONS)}, got {activation!r}")
+        raise ValueError(f"activation: expected one of {', '.join(map(repr, sorted(_ACTIVATIONS)))}, "
+                         f"got {_describe(activation)}")
     return _linear(_ACTIVATIONS[activation](_linear(x, W1, b1)), W2, b2)
 
 
@@ -430,10 +512,10 @@ def swiglu_ffn(x: Tensor, W1: Tensor, W2: Tensor, W3: Tensor) -> Tensor:
     Concepts: attention.swiglu
     """
     D = _check_last(x, "x")
-    _check(W1, "W1", (D, None), f"Tensor[D={D}, F]")
+    _check_shape(W1, "W1", (D, None), f"Tensor[D={D}, F]")
     Fw = W1.shape[1]
-    _check(W2, "W2", (D, Fw), f"Tensor[D={D}, F={Fw}]")
-    _check(W3, "W3", (Fw, None), f"Tensor[F={Fw}, D_out]")
+    _check_shape(W2, "W2", (D, Fw), f"Tensor[D={D}, F={Fw}]")
+    _check_shape(W3, "W3", (Fw, None), f"Tensor[F={Fw}, D_out]")
     return (F.silu(x @ W1) * (x @ W2)) @ W3
 
 
@@ -478,9 +560,9 @@ def transformer_block(
     Transformer Architecture (ICML 2020) for pre-norm; cheatsheet §3 "Transformer", "Pre-Norm".
     Concepts: attention.transformer_block, attention.prenorm
     """
-    _check(x, "x", (None, None, None), "Tensor[B, T, D]")
+    _check_shape(x, "x", (None, None, None), "Tensor[B, T, D]")
     if not isinstance(params, Mapping):
-        raise ValueError(f"params: expected a mapping of weight names to tensors, got {type(params).__name__}")
+        raise ValueError(f"params: expected a mapping of weight names to tensors, got {_describe(params)}")
     missing = [k for k in _BLOCK_KEYS if k not in params]
     if missing:
         raise ValueError(f"params: missing {', '.join(missing)} (expected keys {', '.join(_BLOCK_KEYS)})")
@@ -491,7 +573,7 @@ def transformer_block(
     p = params
     D = x.shape[-1]
     for k in ("W_q", "W_k", "W_v", "W_o"):
-        _check(p[k], f"params[{k!r}]", (D, D), f"Tensor[D={D}, D={D}]")
+        _check_shape(p[k], f"params[{k!r}]", (D, D), f"Tensor[D={D}, D={D}]")
 
     def attn(z: Tensor) -> Tensor:
         return multi_head_attention(z, z, p["W_q"], p["W_k"], p["W_v"], p["W_o"], num_heads, mask, causal,
@@ -566,14 +648,13 @@ def moe(
     Concepts: attention.moe
     """
     D = _check_last(x, "x")
-    _check(router_weight, "router_weight", (D, None), f"Tensor[D={D}, E]")
+    _check_shape(router_weight, "router_weight", (D, None), f"Tensor[D={D}, E]")
     E = router_weight.shape[1]
     if isinstance(experts, (str, bytes)) or not isinstance(experts, Sequence) or len(experts) != E \
             or not all(callable(e) for e in experts):
-        n = len(experts) if isinstance(experts, Sequence) else type(experts).__name__
+        n = f"{len(experts)} items" if isinstance(experts, Sequence) else _describe(experts)
         raise ValueError(f"experts: expected a sequence of E={E} callables (router_weight's columns), got {n}")
-    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= E:
-        raise ValueError(f"k: expected an int in [1, E={E}], got {k!r}")
+    _check_int(k, "k", 1, E, f"an int in [1, E={E}]")
     lead = x.shape[:-1]
     tokens = x.reshape(-1, D)  # (M, D)
     probs = torch.softmax(tokens @ router_weight, dim=-1)  # (M, E)
@@ -589,7 +670,7 @@ def moe(
         if out is None:
             out = y.new_zeros(tokens.shape[0], y.shape[-1])
         out.index_add_(0, rows, y * weight.unsqueeze(-1).to(y.dtype))
-    return out.reshape(*lead, -1), order.reshape(*lead, k), gates.reshape(*lead, k)
+    return out.reshape(*lead, out.shape[-1]), order.reshape(*lead, k), gates.reshape(*lead, k)
 
 
 def patchify(images: Tensor, patch: int) -> Tensor:
@@ -609,12 +690,12 @@ def patchify(images: Tensor, patch: int) -> Tensor:
     cheatsheet §3 "ViT".
     Concepts: attention.vit
     """
-    _check(images, "images", (None, None, None, None), "Tensor[B, C, H, W]")
-    if not isinstance(patch, int) or isinstance(patch, bool) or patch < 1:
-        raise ValueError(f"patch: expected an int >= 1, got {patch!r}")
+    _check_shape(images, "images", (None, None, None, None), "Tensor[B, C, H, W]")
+    _check_int(patch, "patch", 1)
     B, C, H, W = images.shape
     if H % patch or W % patch:
-        raise ValueError(f"images: expected H and W divisible by patch={patch}, got shape {_shape(images)}")
+        raise ValueError(f"images: expected Tensor[B, C, H, W] with H and W divisible by patch={patch}, "
+                         f"got {_describe(images)}")
     gh, gw = H // patch, W // patch
     x = images.reshape(B, C, gh, patch, gw, patch).permute(0, 2, 4, 1, 3, 5)  # (B, gh, gw, C, p, p)
     return x.reshape(B, gh * gw, C * patch * patch)  # (B, N, C·p·p)
@@ -649,12 +730,12 @@ def vit_embed(
     """
     x = patchify(images, patch)  # (B, N, C·p·p)
     B, N, P = x.shape
-    _check(weight, "weight", (P, None), f"Tensor[C·p·p={P}, D]")
+    _check_shape(weight, "weight", (P, None), f"Tensor[C·p·p={P}, D]")
     D = weight.shape[1]
     _check_optional(bias, "bias", (D,), f"Tensor[D={D}]")
     _check_optional(cls_token, "cls_token", (D,), f"Tensor[D={D}]")
     n = N + (cls_token is not None)
-    _check(pos_embed, "pos_embed", (n, D), f"Tensor[{'N + 1' if cls_token is not None else 'N'}={n}, D={D}]")
+    _check_shape(pos_embed, "pos_embed", (n, D), f"Tensor[{'N + 1' if cls_token is not None else 'N'}={n}, D={D}]")
     z = _linear(x, weight, bias)  # (B, N, D)
     if cls_token is not None:
         z = torch.cat([cls_token.expand(B, 1, D).to(z.dtype), z], dim=1)  # (B, N + 1, D)

@@ -86,6 +86,48 @@ def test_sdpa_matches_torch_sdpa_in_float64(A, device, masking):
     torch.testing.assert_close(out.cpu(), expected)
 
 
+def lecture_attention(q, k, v, causal):
+    """The lecture's order, written out: scores, scale, mask, softmax, weighted sum (float64)."""
+    T, S = q.shape[-2], k.shape[-2]
+    scores = q.double() @ k.double().transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if causal:
+        allowed = torch.tensor([[s <= t + S - T for s in range(S)] for t in range(T)])
+        scores = scores.masked_fill(~allowed, float("-inf"))
+    w = torch.softmax(scores, -1).nan_to_num(0.0)  # a query with no key: zeros
+    return w @ v.double()
+
+
+@pytest.mark.parametrize("T, S", [(7, 7), (5, 9), (9, 4), (1, 6)], ids=["square", "wide", "tall", "one-query"])
+@pytest.mark.parametrize("causal", [False, True], ids=["full", "causal"])
+def test_blockwise_sdpa_equals_the_lecture_formula_for_any_block_size(A, device, monkeypatch, T, S, causal):
+    g = torch.Generator().manual_seed(20)
+    q, k, v = randn(2, 3, T, 4, g=g), randn(2, 3, S, 4, g=g), randn(2, 3, S, 5, g=g)
+    expected = lecture_attention(q, k, v, causal)
+    for block in (1, 3, 2 * S, 1 << 20):  # one row of one head at a time ... everything at once
+        monkeypatch.setattr(A, "_BLOCK_ELEMENTS", block)
+        out = A.scaled_dot_product_attention(q.to(device), k.to(device), v.to(device), causal=causal)
+        torch.testing.assert_close(out.cpu(), expected)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32], ids=str)
+def test_sdpa_on_non_contiguous_and_broadcast_inputs_matches_the_formula(A, device, dtype):
+    g = torch.Generator().manual_seed(21)
+    q = randn(2, 6, 3, 4, g=g).transpose(1, 2)  # (2, 3, 6, 4), not contiguous
+    k = randn(1, 5, 4, g=g)  # broadcast over the batch and the heads
+    v = randn(2, 1, 5, 3, g=g)
+    for causal in (False, True):
+        out = A.scaled_dot_product_attention(*(t.to(device, dtype) for t in (q, k, v)), causal=causal)
+        assert out.shape == (2, 3, 6, 3) and out.dtype == dtype
+        tol = dict(atol=1e-2, rtol=1e-2) if dtype != torch.float32 else dict(atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(out.cpu().double(), lecture_attention(q, k, v, causal), **tol)
+
+
+def test_sdpa_passes_gradients_to_query_key_and_value(A):
+    g = torch.Generator().manual_seed(22)
+    q, k, v = (randn(1, 2, 4, 3, g=g).requires_grad_() for _ in range(3))
+    assert torch.autograd.gradcheck(lambda q, k, v: A.scaled_dot_product_attention(q, k, v, causal=True), (q, k, v))
+
+
 def test_sdpa_keeps_float32_and_float16_on_the_input_dtype(A, device):
     for dtype in (torch.float32, torch.float16 if device == "cuda" else torch.bfloat16):
         q = torch.randn(1, 2, 3, 4, device=device, dtype=dtype)
@@ -164,18 +206,27 @@ def test_with_a_causal_mask_output_t_ignores_later_inputs(A, device, T, t, seed)
 
 @pytest.mark.parametrize("call, message", [
     (lambda A: A.scaled_dot_product_attention(torch.zeros(2, 3, 4), torch.zeros(2, 3, 5), torch.zeros(2, 3, 5)),
-     "key: expected last dim d=4 (query's), got shape (2, 3, 5)"),
+     "key: expected Tensor[..., S, d=4] (query's d), got Tensor[2, 3, 5] float32"),
     (lambda A: A.scaled_dot_product_attention(torch.zeros(3, 4), torch.zeros(3, 4), torch.zeros(2, 4)),
-     "value: expected Tensor[..., S=3, d_v], got shape (2, 4)"),
+     "value: expected Tensor[..., S=3, d_v], got Tensor[2, 4] float32"),
     (lambda A: A.attention_weights(torch.zeros(3, 4), torch.zeros(3, 4), torch.ones(3, 3)),
-     "mask: expected a bool tensor (True = may attend)"),
+     "mask: expected a bool tensor (True = may attend) broadcastable to [3, 3], got Tensor[3, 3] float32"),
     (lambda A: A.multi_head_attention(torch.zeros(1, 2, 6), torch.zeros(1, 2, 6), torch.zeros(6, 6),
                                       torch.zeros(6, 6), torch.zeros(6, 6), torch.zeros(6, 6), 4),
-     "W_q: expected a width divisible by num_heads=4, got shape (6, 6)"),
-], ids=["key-width", "value-length", "float-mask", "heads"])
+     "W_q: expected Tensor[D_q=6, h·d] with h·d divisible by num_heads=4, got Tensor[6, 6] float32"),
+    (lambda A: A.multi_head_attention(torch.zeros(1, 2, 6), [[0.0]], torch.zeros(6, 6),
+                                      torch.zeros(6, 6), torch.zeros(6, 6), torch.zeros(6, 6), 2),
+     "x_kv: expected Tensor[B=1, S, D_kv], got list"),
+    (lambda A: A.multi_head_attention(torch.zeros(1, 2, 6), torch.zeros(1, 2, 6), torch.zeros(6, 6),
+                                      torch.zeros(6, 6), torch.zeros(6, 6), torch.zeros(6, 6), True),
+     "num_heads: expected an int >= 1, got True"),
+    (lambda A: A.layer_norm(torch.zeros(3, dtype=torch.long)),
+     "x: expected a float Tensor[..., D], got Tensor[3] int64"),
+], ids=["key-width", "value-length", "float-mask", "heads", "not-a-tensor", "bool-heads", "int-input"])
 def test_attention_names_the_argument_with_the_wrong_shape(A, call, message):
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(ValueError) as info:
         call(A)
+    assert str(info.value) == message
 
 
 # ---------------------------------------------------------------- multi-head attention
@@ -265,6 +316,30 @@ def test_rms_norm_matches_nn_rmsnorm(A, device):
     # [3, 4]: rms = sqrt(12.5), no centring
     torch.testing.assert_close(A.rms_norm(torch.tensor([3.0, 4.0], dtype=f64), eps=0.0),
                                torch.tensor([3.0, 4.0], dtype=f64) / math.sqrt(12.5))
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=["float16", "bfloat16"])
+@pytest.mark.parametrize("norm", ["layer_norm", "rms_norm"])
+def test_norms_in_half_precision_match_float32_for_values_above_256(A, device, norm, dtype):
+    # |x| > 256 squares past float16's 65504: the statistics must be computed in float32 (opmath)
+    g = torch.Generator().manual_seed(15)
+    x = (torch.randn(3, 16, generator=g) * 1000).to(dtype)
+    w = torch.rand(16, generator=g).to(dtype) + 0.5
+    out = getattr(A, norm)(x.to(device), w.to(device))
+    expected = getattr(A, norm)(x.float(), w.float())
+    assert out.dtype == dtype and out.isfinite().all()
+    torch.testing.assert_close(out.cpu().float(), expected, atol=2e-2, rtol=1e-2)
+    torch.testing.assert_close(out.cpu().float(), (F.layer_norm(x.float(), (16,), w.float()) if norm == "layer_norm"
+                                                   else F.rms_norm(x.float(), (16,), w.float(), 1e-6)),
+                               atol=2e-2, rtol=1e-2)
+
+
+def test_norms_accept_a_non_contiguous_input(A, device):
+    g = torch.Generator().manual_seed(16)
+    x = randn(6, 4, g=g, device=device).T  # (4, 6), not contiguous
+    assert not x.is_contiguous()
+    torch.testing.assert_close(A.layer_norm(x), F.layer_norm(x.contiguous(), (6,)))
+    torch.testing.assert_close(A.rms_norm(x), F.rms_norm(x.contiguous(), (6,), eps=1e-6))
 
 
 def test_swiglu_ffn_is_swish_gate_times_linear_branch(A, device):
@@ -383,6 +458,15 @@ def test_moe_with_every_expert_chosen_is_the_softmax_mixture(A, device):
     torch.testing.assert_close(out, sum(p[..., e: e + 1] * (x @ mats[e]) for e in range(3)))
 
 
+def test_moe_with_zero_tokens_returns_empty_outputs(A, device):
+    x, Wr = torch.zeros(0, 4, device=device), torch.ones(4, 3, device=device)
+    W = torch.ones(4, 2, device=device)
+    out, idx, gates = A.moe(x, Wr, [lambda t: t @ W] * 3, 2)
+    assert out.shape == (0, 2) and idx.shape == gates.shape == (0, 2)
+    out, _, _ = A.moe(torch.zeros(2, 0, 4, device=device), Wr, [lambda t: t @ W] * 3, 1)
+    assert out.shape == (2, 0, 2)
+
+
 def test_moe_names_a_wrong_expert_count(A):
     with pytest.raises(ValueError, match=re.escape("experts: expected a sequence of E=3 callables")):
         A.moe(torch.zeros(2, 4), torch.zeros(4, 3), [lambda t: t], 1)
@@ -417,7 +501,7 @@ def test_vit_embed_prepends_the_class_token_before_adding_positions(A, device):
 
 
 def test_patchify_names_an_image_size_that_does_not_divide(A):
-    message = "images: expected H and W divisible by patch=4, got shape (1, 3, 8, 10)"
+    message = "images: expected Tensor[B, C, H, W] with H and W divisible by patch=4, got Tensor[1, 3, 8, 10] float32"
     with pytest.raises(ValueError, match=re.escape(message)):
         A.patchify(torch.zeros(1, 3, 8, 10), 4)
 
