@@ -9,22 +9,6 @@ from cvquiz.cli.options import console, lang_option, plain_option, seed_value
 #: Three-letter column headings, so that the coverage table fits 80 columns.
 KIND_HEADINGS = {"choice": "cho", "multi": "mul", "truefalse": "t/f", "numeric": "num", "expression": "exp",
                  "shape": "shp", "order": "ord", "generated": "gen", "code": "cod"}
-LABELS = {
-    "answer": ("Answer", "答案"), "hint": ("Hint", "提示"), "explanation": ("Explanation", "解析"),
-    "why_not": ("Why not", "为何不选"), "mistake": ("Common mistake", "常见错误"),
-    "accepted": ("Accepted", "判定标准"), "solution": ("Worked solution", "解答"),
-    "symbols": ("Symbols", "可用符号"), "assignment": ("Code assignment", "编程作业"),
-    "true": ("true", "对"), "false": ("false", "错"), "set": ("in any order", "顺序不限"),
-}
-
-
-def _label(name: str, lang: str) -> str:
-    en, zh = LABELS[name]
-    return zh if lang == "zh" else en
-
-
-def _colon(lang: str) -> str:
-    return "：" if lang == "zh" else ": "
 
 
 @click.group()
@@ -54,38 +38,16 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     Example:
       cvquiz bank check questions/detection.yaml
     """
-    from pathlib import Path
-
-    from cvquiz.bank.load import bank_files, load_banks, shown_path
+    from cvquiz.bank.load import load_banks
     from cvquiz.bank.selftest import missing_hints, self_test
     from cvquiz.bank.syllabus import load_syllabus
+    from cvquiz.bank.targets import check_targets
     from cvquiz.cli import get_course
     from cvquiz.errors import BankError, ExitCode
 
     course = get_course(ctx)
-    problems: list[str] = []
-    files: list[Path] = []
-    assignments: list[Path] = []  # assignment.yaml files, checked statically (no torch)
-    if not paths:
-        files = [shown_path(p) for p in bank_files(course)]
-        assignments = [shown_path(p) for p in sorted(course.assignments_dir.glob("*/assignment.yaml"))]
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.glob("*.yaml") if p.name not in ("syllabus.yaml", "assignment.yaml"))
-            inside = sorted(path.glob("assignment.yaml")) + sorted(path.glob("*/assignment.yaml"))
-            if not found and not inside and path.name != "assignments":
-                problems.append(f"{path}: no bank files (*.yaml) in this folder")
-            files.extend(found)
-            assignments.extend(inside)
-        elif path.name == "syllabus.yaml" and path.is_file():
-            continue  # the course's syllabus is always checked
-        elif path.name == "assignment.yaml" and path.is_file():
-            assignments.append(path)
-        elif not path.exists():
-            problems.append(f"{path}: file not found")
-        else:
-            files.append(path)
+    targets = check_targets(course, paths)
+    files, assignments, problems = targets.banks, targets.assignments, list(targets.problems)
     questions = []
     warnings: list[str] = []
     try:
@@ -182,80 +144,13 @@ def show(ctx: click.Context, question_id: str, lang: str, seed: str) -> None:
       cvquiz bank show detection.nms-strict-threshold --lang zh
     """
     from cvquiz.bank.load import load_course_bank
+    from cvquiz.bank.render import render_question
     from cvquiz.cli import get_course
 
     q = load_course_bank(get_course(ctx)).get(question_id)
     out = console(ctx)
     for block in render_question(q, lang, seed_value(seed)):
         out.print(block, markup=False)
-
-
-def render_question(q, lang: str, seed: str = "0") -> list[str]:
-    """A question as plain text blocks: header, prompt, choices, hint, answer, explanation."""
-    from cvquiz.bank import schema as S
-
-    out = [f"{q.id} · {q.kind} · difficulty {q.difficulty} · {', '.join(q.concepts)}  ({q.where})"]
-    if q.prompt is not None:
-        out.append(q.prompt.get(lang))
-    answer_lines: list[str] = []
-    if isinstance(q, (S.ChoiceQuestion, S.MultiQuestion)):
-        out.append("\n".join(f"  {chr(65 + i)}. {c.text.get(lang)}" for i, c in enumerate(q.choices)))
-        right = [i for i, c in enumerate(q.choices) if c.correct]
-        answer_lines.append(f"{_label('answer', lang)}{_colon(lang)}" + "; ".join(
-            f"{chr(65 + i)}. {q.choices[i].text.get(lang)}" for i in right))
-        for i, c in enumerate(q.choices):
-            if c.feedback is not None:
-                tag = _label("why_not", lang) + f" {chr(65 + i)}" if not c.correct else chr(65 + i)
-                answer_lines.append(f"  {tag}{_colon(lang)}{c.feedback.get(lang)}")
-    elif isinstance(q, S.TrueFalseQuestion):
-        answer_lines.append(f"{_label('answer', lang)}{_colon(lang)}{_label('true' if q.truth else 'false', lang)}")
-        answer_lines.append(f"  {_label('why_not', lang)} {_label('false' if q.truth else 'true', lang)}"
-                            f"{_colon(lang)}{q.feedback.get(lang)}")
-    elif isinstance(q, S.GeneratedQuestion):
-        answer_lines.extend(_render_variant(q, lang, seed, out))
-    elif isinstance(q, S.CodeQuestion):
-        answer_lines.append(f"{_label('assignment', lang)}{_colon(lang)}assignments/{q.assignment}/")
-    else:
-        from cvquiz.answers.check import format_answer
-
-        shown = q.answer_text if isinstance(q, S.ExpressionQuestion) else format_answer(q.answer_kind, q.answer)
-        line = f"{_label('answer', lang)}{_colon(lang)}{shown}"
-        if isinstance(q, S.NumericQuestion):
-            line += f"  ({_label('accepted', lang)}{_colon(lang)}{q.tolerance.describe().get(lang)})"
-        if q.answer_kind == "set":
-            line += f"  ({_label('set', lang)})"
-        answer_lines.append(line)
-        if isinstance(q, S.ExpressionQuestion):
-            answer_lines.append(f"  {_label('symbols', lang)}{_colon(lang)}{', '.join(q.symbols)}")
-        for m in q.mistakes:
-            wrong = format_answer(q.answer_kind, m.answer)
-            answer_lines.append(f"  {_label('mistake', lang)} {wrong}{_colon(lang)}{m.feedback.get(lang)}")
-    if q.hint is not None:
-        out.append(f"{_label('hint', lang)}{_colon(lang)}{q.hint.get(lang)}")
-    out.append("─" * 40)
-    out.append("\n".join(answer_lines))
-    if q.explanation is not None:
-        out.append(f"{_label('explanation', lang)}{_colon(lang)}{q.explanation.get(lang)}")
-    return out
-
-
-def _render_variant(q, lang: str, seed: str, out: list[str]) -> list[str]:
-    from cvquiz.answers.check import format_answer
-    from cvquiz.problems.registry import make
-
-    v = make(q.generator, seed, question=q.id, **q.options)
-    out.append(v.prompt.get(lang))
-    out.append(f"{_label('hint', lang)}{_colon(lang)}{v.hint.get(lang)}")
-    if v.answer_kind == "mapping":
-        shown = "; ".join(f"{name} = {format_answer((v.parts_kind or {})[name], part)}"
-                          for name, part in v.answer.items())
-    else:
-        shown = format_answer(v.answer_kind, v.answer)
-    lines = [f"{_label('answer', lang)}{_colon(lang)}{shown}  ({q.generator}, seed {v.seed})"]
-    if v.tolerance is not None:
-        lines[0] += f"  ({_label('accepted', lang)}{_colon(lang)}{v.tolerance.describe().get(lang)})"
-    lines.append(f"{_label('solution', lang)}{_colon(lang)}{v.solution.get(lang)}")
-    return lines
 
 
 @bank.command()
