@@ -77,7 +77,7 @@ def test_a_missing_course_directory_is_a_clear_could_not_run_error(tmp_path):
 
 
 def test_a_command_that_is_not_built_says_so_on_stderr_and_exits_2():
-    result = run_cvquiz("grade", "nms", "submissions/")
+    result = run_cvquiz("exam", "make", "--students", "roster.csv")
     assert result.returncode == ExitCode.USAGE
     assert result.stdout == ""
-    assert "`cvquiz grade` is not built yet" in result.stderr
+    assert "`cvquiz exam` is not built yet" in result.stderr

@@ -386,7 +386,7 @@ def build_arg(spec: ArgSpec, seed: int, library: str, perturb: Any = None) -> An
 
     ``library`` is ``torch`` or ``numpy``: how arrays are handed to the student. ``perturb``, a
     numpy Generator, multiplies every floating array by ``1 + ε·u`` (u uniform in ±1, ε a few
-    rounding units of the dtype): the parent uses it to find inputs that sit within rounding of a
+    rounding units of the dtype; whole numbers such as a RoI's batch index stay exact): the parent uses it to find inputs that sit within rounding of a
     threshold or a tie (:mod:`cvquiz.grade.runner`).
     """
     import numpy as np
@@ -401,8 +401,9 @@ def build_arg(spec: ArgSpec, seed: int, library: str, perturb: Any = None) -> An
     dtype = default_dtype(spec)
     array = make_array(spec, seed)
     if perturb is not None and array.dtype.kind == "f":
-        eps = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7, "float32": 2.0 ** -23}.get(dtype, 2.0 ** -30)
-        array = array * (1 + 16 * eps * perturb.uniform(-1, 1, size=array.shape))
+        eps = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7, "float32": 2.0 ** -23}.get(dtype, 2.0 ** -52)
+        noise = 16 * eps * perturb.uniform(-1, 1, size=array.shape)
+        array = np.where(array == np.round(array), array, array * (1 + noise))  # whole numbers stay (indices)
     array = cast(array, dtype)
     if library == "torch":
         return Arg("torch", np.ascontiguousarray(array), dtype=dtype)
