@@ -79,8 +79,16 @@ Policy = Literal["required", "available", "unsafe"]
 
 NOBODY = 65534
 
+LINUX = sys.platform.startswith("linux")
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
+
+
+def _prctl(*args: int) -> bool:
+    """prctl(2); False where it does not exist (macOS: a student's own check has fewer layers)."""
+    if not LINUX:
+        return False
+    return _libc.prctl(*[ctypes.c_ulong(a) if isinstance(a, int) else a for a in args]) == 0
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -101,7 +109,7 @@ def _errno_text() -> str:
 
 def enter_network_namespace() -> bool:
     """Move this process (the zygote) into a new network namespace with no interface up."""
-    if os.geteuid() != 0:
+    if not LINUX or os.geteuid() != 0:
         return False
     return _libc.unshare(CLONE_NEWNET) == 0
 
@@ -116,7 +124,7 @@ def unshare_pid_namespace() -> bool:
     namespace only while its children's namespace is its own.
     """
     global _OWN_PIDNS
-    if os.geteuid() != 0:
+    if not LINUX or os.geteuid() != 0:
         return False
     if _OWN_PIDNS is None:
         _OWN_PIDNS = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
@@ -158,15 +166,15 @@ def drop_privileges() -> bool:
 
 
 def set_no_new_privs() -> bool:
-    return _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
+    return _prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 
 
 def set_not_dumpable() -> bool:
-    return _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
+    return _prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 def set_parent_death_signal() -> bool:
-    return _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    return _prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
 
 
 # --------------------------------------------------------------------------- Landlock
@@ -184,6 +192,8 @@ _SCOPE_ALL = 0b11  # abstract unix sockets and signals (ABI >= 6)
 
 def landlock_abi() -> int:
     """The kernel's Landlock ABI version, 0 when Landlock is unavailable."""
+    if not LINUX:
+        return 0
     v = _libc.syscall(_LL_CREATE, None, ctypes.c_size_t(0), ctypes.c_uint32(_LL_VERSION))
     return max(0, int(v))
 
@@ -312,7 +322,7 @@ def seccomp_program() -> list[tuple[int, int, int, int]] | None:
     network or privilege syscall, ENOSYS for clone3 (so threads fall back to clone), allow
     clone only with CLONE_THREAD. None on an architecture this module does not know."""
     arch = _ARCH.get(platform.machine())
-    if arch is None:
+    if arch is None or not LINUX:
         return None
     audit, nr = arch
     eperm, enosys = 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS
@@ -337,7 +347,7 @@ def install_seccomp() -> bool:
         return False
     filters = (_SockFilter * len(prog))(*[_SockFilter(*ins) for ins in prog])
     fprog = _SockFprog(len(prog), ctypes.cast(filters, ctypes.POINTER(_SockFilter)))
-    return _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) == 0
+    return _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0)
 
 
 # --------------------------------------------------------------------------- all together
@@ -374,6 +384,30 @@ def confine(view: View, workdir: Path, limits: Limits, policy: Policy,
 def missing(layers: dict[str, bool]) -> list[str]:
     """The required layers that are off."""
     return [name for name in REQUIRED if not layers.get(name, False)]
+
+
+LAYER_TEXT = {
+    "process": "each submission runs in a process of its own, never the grader's",
+    "rlimits": "limits on memory, CPU time, file size and open files; no core dumps",
+    "uid": "runs as an unprivileged user (nobody when the grader is root)",
+    "network": "no network: a network namespace and/or seccomp refusing sockets",
+    "filesystem": "sees only Python, its own files and a private work folder (Landlock)",
+    "no_fork": "cannot start processes or programs, trace or read other processes (seccomp)",
+    "pid_namespace": "PID 1 of its own PID namespace: sees and signals no other process",
+    "no_new_privs": "cannot gain privileges (no_new_privs)",
+    "not_dumpable": "its memory cannot be read through /proc (not dumpable)",
+    "signals_scoped": "cannot signal processes outside its sandbox (Landlock ABI 6)",
+}
+
+
+def describe(layers: dict[str, bool]) -> str:
+    """One line per layer, ``on``/``off`` and what it does; required layers are marked."""
+    lines = []
+    for name in LAYERS:
+        state = "on " if layers.get(name) else "off"
+        need = " (required)" if name in REQUIRED else ""
+        lines.append(f"{state}  {name:<15} {LAYER_TEXT[name]}{need}")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- probe

@@ -193,11 +193,15 @@ def run_forked(job: Job, result_path: Path, output_path: Path, policy: str, netn
         shutil.rmtree(root, ignore_errors=True)
 
 
+MAX_COPY_BYTES = 256 << 20  # a submission (or support) folder larger than this is refused
+
+
 def _copy_readonly(src: Path, dst: Path) -> None:
     """Copy regular files and folders (never following links), readable by the student only."""
     dst.mkdir(mode=0o755)
     if not src.is_dir():
         return
+    total = 0
     for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
         rel = Path(dirpath).relative_to(src)
         for d in dirnames:
@@ -206,6 +210,9 @@ def _copy_readonly(src: Path, dst: Path) -> None:
         for f in filenames:
             path = os.path.join(dirpath, f)
             if os.path.isfile(path) and not os.path.islink(path):
+                total += os.path.getsize(path)
+                if total > MAX_COPY_BYTES:
+                    raise SandboxError(f"{src} holds more than {MAX_COPY_BYTES >> 20} MB")
                 shutil.copyfile(path, dst / rel / f)
                 os.chmod(dst / rel / f, 0o644)
 
@@ -258,9 +265,11 @@ def _watch(job: Job, pid: int, status_r: int) -> dict:
     deadline = start + SETUP_S
     phase, index, layers, refused = "setup", -1, None, ""
     timed_out = False
+    status: int | None = None
     buf = b""
-    pidfd = os.pidfd_open(pid)
-    open_fds = [status_r, pidfd]
+    # A pidfd turns readable when the child ends; without one (not Linux) poll every 50 ms.
+    pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
+    open_fds = [status_r] + ([pidfd] if pidfd is not None else [])
     try:
         while True:
             now = time.monotonic()
@@ -268,9 +277,15 @@ def _watch(job: Job, pid: int, status_r: int) -> dict:
             if wait <= 0:
                 timed_out = True
                 break
-            ready, _, _ = select.select(open_fds, [], [], wait)
-            if pidfd in ready:
+            ready, _, _ = select.select(open_fds, [], [], wait if pidfd is not None
+                                        else min(wait, 0.05))
+            if pidfd is not None and pidfd in ready:
                 break
+            if pidfd is None:
+                reaped, status = os.waitpid(pid, os.WNOHANG)
+                if reaped:
+                    break
+                status = None
             if status_r in ready:
                 chunk = os.read(status_r, 65536)
                 if not chunk:
@@ -301,11 +316,13 @@ def _watch(job: Job, pid: int, status_r: int) -> dict:
                         deadline = time.monotonic() + 1.0
     finally:
         try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
+            os.killpg(pid, signal.SIGKILL)  # the student's process and anything it started
+        except (ProcessLookupError, PermissionError):
             pass
-        _, status = os.waitpid(pid, 0)
-        os.close(pidfd)
+        if status is None:
+            _, status = os.waitpid(pid, 0)
+        if pidfd is not None:
+            os.close(pidfd)
         os.close(status_r)
     code = os.waitstatus_to_exitcode(status)
     return {"exit": code, "timed_out": timed_out, "phase": phase, "index": index,

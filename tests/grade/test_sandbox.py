@@ -93,6 +93,15 @@ def test_a_required_sandbox_refuses_to_start_when_a_layer_is_missing(monkeypatch
     assert "filesystem" in str(err.value) and "--unsafe-no-sandbox" in str(err.value)
 
 
+def test_the_layers_are_described_on_and_off_with_the_required_ones_marked():
+    text = sandbox.describe(dict.fromkeys(sandbox.LAYERS, True) | {"filesystem": False})
+    lines = text.splitlines()
+    assert len(lines) == len(sandbox.LAYERS)
+    assert lines[sandbox.LAYERS.index("filesystem")].startswith("off  filesystem")
+    assert lines[0].startswith("on   process") and lines[0].endswith("(required)")
+    assert not lines[sandbox.LAYERS.index("no_fork")].endswith("(required)")
+
+
 def test_each_result_names_the_layers_in_force(executor, tmp_path):
     r = attack(executor, tmp_path, "def f(x):\n    return x\n")
     assert r.calls[0].status == "ok"
@@ -237,6 +246,31 @@ def test_killing_the_parent_or_the_worker_hurts_nobody(executor, tmp_path):
     assert r.calls[0].status == "ok"
     again = attack(executor, tmp_path, "def f(x):\n    return x + 1\n")
     np.testing.assert_array_equal(again.calls[0].value, X + 1)
+
+
+# Run only where the probe confirmed a PID namespace and a dropped uid (never unconfined).
+@needs("pid_namespace", "uid")
+def test_kill_minus_one_reaches_nothing_outside_the_submission(executor, tmp_path):
+    r = attack(executor, tmp_path, """
+        import os, signal
+        def f(x):
+            os.kill(-1, signal.SIGKILL)
+            return x
+        """)
+    assert r.calls[0].status in ("ok", "crash", "killed")
+    again = attack(executor, tmp_path, "def f(x):\n    return x * 3\n")
+    np.testing.assert_array_equal(again.calls[0].value, X * 3)
+
+
+@needs("pid_namespace", "uid", "no_fork")
+def test_a_fork_bomb_is_stopped_at_the_first_fork(executor, tmp_path):
+    r = attack(executor, tmp_path, """
+        import os
+        def f(x):
+            while True:
+                os.fork()
+        """, time_limit_s=1.0)
+    assert r.calls[0].status == "crash" and "PermissionError" in r.calls[0].detail
 
 
 def test_threads_left_running_do_not_outlive_the_job(executor, tmp_path):
