@@ -88,7 +88,9 @@ class Job:
     submission_id: str
     submission_dir: Path  # a private copy of the student's files (already extracted)
     calls: tuple[Call, ...]
-    support_dir: Path | None = None  # the assignment's helper modules, importable read-only
+    # The assignment's helper modules, importable read-only: only its ``.py`` files are copied
+    # into the child's view (an assignment.yaml beside them stays out of sight).
+    support_dir: Path | None = None
     limits: Limits = field(default_factory=Limits)
 
 

@@ -158,7 +158,7 @@ def run_forked(job: Job, result_path: Path, output_path: Path, policy: str, netn
         sub, support, work = root / "submission", root / "support", root / "work"
         _copy_readonly(job.submission_dir, sub)
         if job.support_dir is not None:
-            _copy_readonly(job.support_dir, support)
+            _copy_readonly(job.support_dir, support, only_python=True)
         else:
             support.mkdir(mode=0o755)
         work.mkdir(mode=0o700)
@@ -196,8 +196,9 @@ def run_forked(job: Job, result_path: Path, output_path: Path, policy: str, netn
 MAX_COPY_BYTES = 256 << 20  # a submission (or support) folder larger than this is refused
 
 
-def _copy_readonly(src: Path, dst: Path) -> None:
-    """Copy regular files and folders (never following links), readable by the student only."""
+def _copy_readonly(src: Path, dst: Path, only_python: bool = False) -> None:
+    """Copy regular files and folders (never following links), readable by the student only;
+    with ``only_python``, just the ``.py`` files (a support folder may hold assignment.yaml)."""
     dst.mkdir(mode=0o755)
     if not src.is_dir():
         return
@@ -209,6 +210,8 @@ def _copy_readonly(src: Path, dst: Path) -> None:
                 (dst / rel / d).mkdir(mode=0o755, exist_ok=True)
         for f in filenames:
             path = os.path.join(dirpath, f)
+            if only_python and not f.endswith(".py"):
+                continue
             if os.path.isfile(path) and not os.path.islink(path):
                 total += os.path.getsize(path)
                 if total > MAX_COPY_BYTES:

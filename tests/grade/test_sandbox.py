@@ -121,6 +121,25 @@ def test_the_course_and_the_grader_are_out_of_view(executor, tmp_path, target):
     assert "PermissionError" in r.calls[0].detail or "FileNotFoundError" in r.calls[0].detail
 
 
+def test_only_the_python_files_of_the_support_folder_are_in_view(executor, tmp_path):
+    support = tmp_path / "support"
+    support.mkdir()
+    (support / "helpers.py").write_text("SCALE = 3\n")
+    (support / "assignment.yaml").write_text("hidden: tests\n")
+    sub = tmp_path / "submission"
+    sub.mkdir()
+    (sub / "hw.py").write_text(textwrap.dedent("""
+        import os, helpers
+        def f(x):
+            here = os.path.dirname(helpers.__file__)
+            return helpers.SCALE * len(os.listdir(here)) + os.path.exists(
+                os.path.join(here, "assignment.yaml"))
+        """))
+    (r,) = executor.run([Job("s", sub, (Call("f", "hw", "f", (Arg("numpy", X),)),),
+                             support_dir=support)])
+    assert r.calls[0].status == "ok" and int(r.calls[0].value) == 3
+
+
 @needs("filesystem")
 def test_another_students_files_are_out_of_view(executor, tmp_path, open_dir):
     other = secret_file(open_dir, "other_student.py")
