@@ -132,7 +132,7 @@ def test_nms_variants_have_no_tied_scores_and_no_iou_next_to_the_threshold(ref):
 
 
 def test_ap11_lists_the_strict_reading_as_a_mistake_exactly_when_it_changes_the_value(ref):
-    from cvquiz.problems.detection import _ap11, _curve
+    from cvquiz.problems.detection.metrics import _ap11, _curve
 
     listed = 0
     for seed in seeds(100):
