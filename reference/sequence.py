@@ -32,33 +32,62 @@ __all__ = [
 ]
 
 
-def _shape(t: Tensor) -> str:
-    return "(" + ", ".join(str(s) for s in t.shape) + ")"
+def _describe(x: object) -> str:
+    """What an argument is, for error messages: ``Tensor[3, 5] float32``, or a value's repr."""
+    if isinstance(x, Tensor):
+        return f"Tensor[{', '.join(str(s) for s in x.shape)}] {str(x.dtype).removeprefix('torch.')}"
+    if x is None or isinstance(x, (bool, int, float, str)):
+        return repr(x)
+    return type(x).__name__
 
 
-def _check(x: object, name: str, shape: tuple, what: str) -> Tensor:
-    """Raise ValueError unless ``x`` is a tensor whose shape matches ``shape`` (None = any size)."""
+def _check_tensor(x: object, name: str, expected: str) -> Tensor:
+    """Raise ``ValueError("<name>: expected <expected>, got <_describe(x)>")`` unless x is a tensor."""
     if not isinstance(x, Tensor):
-        raise ValueError(f"{name}: expected {what}, got {type(x).__name__}")
-    if x.dim() != len(shape) or any(s is not None and s != a for s, a in zip(shape, x.shape)):
-        raise ValueError(f"{name}: expected {what}, got shape {_shape(x)}")
+        raise ValueError(f"{name}: expected {expected}, got {_describe(x)}")
     return x
 
 
+def _check_shape(x: object, name: str, shape: tuple, expected: str) -> Tensor:
+    """:func:`_check_tensor`, and the shape matches ``shape`` (None = any size)."""
+    _check_tensor(x, name, expected)
+    if x.dim() != len(shape) or any(s is not None and s != a for s, a in zip(shape, x.shape)):
+        raise ValueError(f"{name}: expected {expected}, got {_describe(x)}")
+    return x
+
+
+def _check_int(value: object, name: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name}: expected an int >= {low}, got {_describe(value)}")
+    return value
+
+
+def _check_number(value: object, name: str, low: float = 0) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= low:
+        raise ValueError(f"{name}: expected a number >= {low}, got {_describe(value)}")
+    return value
+
+
 def _check_cell(x: Tensor, h: Tensor, W_xh: Tensor, W_hh: Tensor, gates: int) -> tuple[int, int, int]:
-    _check(x, "x", (None, None), "Tensor[B, D]")
+    _check_shape(x, "x", (None, None), "Tensor[B, D]")
     B, D = x.shape
-    _check(h, "h", (B, None), f"Tensor[B={B}, H]")
+    _check_shape(h, "h", (B, None), f"Tensor[B={B}, H]")
     H = h.shape[1]
     g = f"{gates}·H={gates * H}" if gates > 1 else f"H={H}"
-    _check(W_xh, "W_xh", (D, gates * H), f"Tensor[D={D}, {g}]")
-    _check(W_hh, "W_hh", (H, gates * H), f"Tensor[H={H}, {g}]")
+    _check_shape(W_xh, "W_xh", (D, gates * H), f"Tensor[D={D}, {g}]")
+    _check_shape(W_hh, "W_hh", (H, gates * H), f"Tensor[H={H}, {g}]")
     return B, D, H
 
 
 def _check_bias(b: Tensor | None, name: str, n: int, what: str) -> None:
     if b is not None:
-        _check(b, name, (n,), what)
+        _check_shape(b, name, (n,), what)
+
+
+def _affine(x: Tensor, W: Tensor, b: Tensor | None, h: Tensor | None = None, U: Tensor | None = None) -> Tensor:
+    """``x W + b`` (+ ``h U``), each matmul fused with its addition (``addmm``)."""
+    a = torch.addmm(b, x, W) if b is not None else x @ W
+    return torch.addmm(a, h, U) if h is not None else a
 
 
 def rnn_step(x: Tensor, h: Tensor, W_xh: Tensor, W_hh: Tensor, b: Tensor | None = None) -> Tensor:
@@ -80,10 +109,7 @@ def rnn_step(x: Tensor, h: Tensor, W_xh: Tensor, W_hh: Tensor, b: Tensor | None 
     """
     _, _, H = _check_cell(x, h, W_xh, W_hh, 1)
     _check_bias(b, "b", H, f"Tensor[H={H}]")
-    a = x @ W_xh + h @ W_hh  # (B, H)
-    if b is not None:
-        a = a + b
-    return torch.tanh(a)
+    return torch.tanh(_affine(x, W_xh, b, h, W_hh))  # (B, H)
 
 
 def rnn_forward(
@@ -102,13 +128,13 @@ def rnn_forward(
     Reference: cheatsheet §2 "RNN" (h_t = f_W(h_{t-1}, x_t), weights shared over time).
     Concepts: sequence.rnn, sequence.vanilla_rnn
     """
-    _check(x, "x", (None, None, None), "Tensor[B, T, D]")
+    _check_shape(x, "x", (None, None, None), "Tensor[B, T, D]")
     B, T, D = x.shape
-    _check(W_hh, "W_hh", (None, None), "Tensor[H, H]")
+    _check_shape(W_hh, "W_hh", (None, None), "Tensor[H, H]")
     H = W_hh.shape[0]
     if h0 is None:
         h0 = x.new_zeros(B, H)
-    _check(h0, "h0", (B, H), f"Tensor[B={B}, H={H}]")
+    _check_shape(h0, "h0", (B, H), f"Tensor[B={B}, H={H}]")
     h = h0
     hs = []
     for t in range(T):  # the recurrence is sequential in time; each step is batched
@@ -143,11 +169,9 @@ def lstm_step(
     Concepts: sequence.lstm
     """
     B, _, H = _check_cell(x, h, W_xh, W_hh, 4)
-    _check(c, "c", (B, H), f"Tensor[B={B}, H={H}]")
+    _check_shape(c, "c", (B, H), f"Tensor[B={B}, H={H}]")
     _check_bias(b, "b", 4 * H, f"Tensor[4·H={4 * H}]")
-    a = x @ W_xh + h @ W_hh  # (B, 4H)
-    if b is not None:
-        a = a + b
+    a = _affine(x, W_xh, b, h, W_hh)  # (B, 4H) = x W_xh + h W_hh + b
     i, f, o, g = a.chunk(4, dim=1)  # each (B, H)
     i, f, o, g = torch.sigmoid(i), torch.sigmoid(f), torch.sigmoid(o), torch.tanh(g)
     c_next = f * c + i * g
@@ -191,18 +215,17 @@ def gru_step(
     _, _, H = _check_cell(x, h, W_xh, W_hh, 3)
     _check_bias(b_xh, "b_xh", 3 * H, f"Tensor[3·H={3 * H}]")
     _check_bias(b_hh, "b_hh", 3 * H, f"Tensor[3·H={3 * H}]")
-    gx = x @ W_xh  # (B, 3H)
-    if b_xh is not None:
-        gx = gx + b_xh
-    xr, xz, xn = gx.chunk(3, dim=1)
-    W_hr, W_hz, W_hn = W_hh.chunk(3, dim=1)
-    b_hr, b_hz, b_hn = b_hh.chunk(3) if b_hh is not None else (0.0, 0.0, 0.0)
-    r = torch.sigmoid(xr + h @ W_hr + b_hr)
-    z = torch.sigmoid(xz + h @ W_hz + b_hz)
-    if reset_after:
-        n = torch.tanh(xn + r * (h @ W_hn + b_hn))
+    xr, xz, xn = _affine(x, W_xh, b_xh).chunk(3, dim=1)  # each (B, H)
+    if reset_after:  # one matmul for all three hidden blocks: r scales h W_hn + b_hn afterwards
+        hr, hz, hn = _affine(h, W_hh, b_hh).chunk(3, dim=1)
     else:
-        n = torch.tanh(xn + (r * h) @ W_hn + b_hn)
+        hr, hz = _affine(h, W_hh[:, :2 * H], None if b_hh is None else b_hh[:2 * H]).chunk(2, dim=1)
+    r = torch.sigmoid(xr + hr)
+    z = torch.sigmoid(xz + hz)
+    if reset_after:
+        n = torch.tanh(xn + r * hn)
+    else:
+        n = torch.tanh(xn + _affine(r * h, W_hh[:, 2 * H:], None if b_hh is None else b_hh[2 * H:]))
     return (1 - z) * n + z * h
 
 
@@ -245,23 +268,22 @@ def truncated_bptt_grads(
     Recurrent Neural Networks (2013), Sec. 2.8.
     Concepts: sequence.bptt
     """
-    _check(x, "x", (None, None, None), "Tensor[B, T, D]")
+    _check_shape(x, "x", (None, None, None), "Tensor[B, T, D]")
     B, T, D = x.shape
-    _check(targets, "targets", (B, T), f"Tensor[B={B}, T={T}] int64")
+    _check_shape(targets, "targets", (B, T), f"Tensor[B={B}, T={T}] int64")
     if targets.dtype != torch.long:
-        raise ValueError(f"targets: expected Tensor[B={B}, T={T}] int64, got dtype {targets.dtype}")
-    _check(W_xh, "W_xh", (D, None), f"Tensor[D={D}, H]")
+        raise ValueError(f"targets: expected Tensor[B={B}, T={T}] int64, got {_describe(targets)}")
+    _check_shape(W_xh, "W_xh", (D, None), f"Tensor[D={D}, H]")
     H = W_xh.shape[1]
-    _check(W_hh, "W_hh", (H, H), f"Tensor[H={H}, H={H}]")
-    _check(W_hy, "W_hy", (H, None), f"Tensor[H={H}, V]")
+    _check_shape(W_hh, "W_hh", (H, H), f"Tensor[H={H}, H={H}]")
+    _check_shape(W_hy, "W_hy", (H, None), f"Tensor[H={H}, V]")
     V = W_hy.shape[1]
     _check_bias(b, "b", H, f"Tensor[H={H}]")
     _check_bias(b_y, "b_y", V, f"Tensor[V={V}]")
-    if not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1:
-        raise ValueError(f"chunk: expected an int >= 1, got {chunk!r}")
+    _check_int(chunk, "chunk", 1)
     if h0 is None:
         h0 = x.new_zeros(B, H)
-    _check(h0, "h0", (B, H), f"Tensor[B={B}, H={H}]")
+    _check_shape(h0, "h0", (B, H), f"Tensor[B={B}, H={H}]")
     named = {"W_xh": W_xh, "W_hh": W_hh, "W_hy": W_hy, "b": b, "b_y": b_y}
     leaves = {k: v.detach().requires_grad_(True) for k, v in named.items() if v is not None}
     grads = {k: torch.zeros_like(v) for k, v in leaves.items()}
@@ -311,11 +333,9 @@ def clip_grad_norm(
         grads = [grads]
     if isinstance(grads, (str, bytes)) or not isinstance(grads, Sequence) or len(grads) == 0 \
             or not all(isinstance(g, Tensor) for g in grads):
-        raise ValueError(f"grads: expected a tensor or a non-empty sequence of tensors, got {type(grads).__name__}")
-    if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float)) or not max_norm >= 0:
-        raise ValueError(f"max_norm: expected a number >= 0, got {max_norm!r}")
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps >= 0:
-        raise ValueError(f"eps: expected a number >= 0, got {eps!r}")
+        raise ValueError(f"grads: expected a tensor or a non-empty sequence of tensors, got {_describe(grads)}")
+    _check_number(max_norm, "max_norm")
+    _check_number(eps, "eps")
     device = grads[0].device
     norms = torch.stack([torch.linalg.vector_norm(g.detach(), 2).to(device) for g in grads])
     total = torch.linalg.vector_norm(norms, 2)
@@ -338,10 +358,10 @@ def embed(tokens: Tensor, weight: Tensor) -> Tensor:
     Reference: cheatsheet §2 "Embedding Layer"; Bengio et al., A Neural Probabilistic Language Model (2003).
     Concepts: sequence.embedding
     """
-    _check(weight, "weight", (None, None), "Tensor[V, D]")
-    if not isinstance(tokens, Tensor) or tokens.is_floating_point() or tokens.is_complex() or tokens.dtype == torch.bool:
-        got = tokens.dtype if isinstance(tokens, Tensor) else type(tokens).__name__
-        raise ValueError(f"tokens: expected an integer tensor of ids in [0, V), got {got}")
+    _check_shape(weight, "weight", (None, None), "Tensor[V, D]")
+    _check_tensor(tokens, "tokens", "an integer tensor of ids in [0, V)")
+    if tokens.is_floating_point() or tokens.is_complex() or tokens.dtype == torch.bool:
+        raise ValueError(f"tokens: expected an integer tensor of ids in [0, V), got {_describe(tokens)}")
     V = weight.shape[0]
     if tokens.numel() and bool((tokens.min() < 0) | (tokens.max() >= V)):
         raise ValueError(f"tokens: expected ids in [0, V={V}), got values in "
@@ -367,11 +387,10 @@ def sample(logits: Tensor, temperature: float = 1.0, generator: torch.Generator 
     Hinton et al., Distilling the Knowledge in a Neural Network (2015) for the temperature.
     Concepts: sequence.sampling
     """
-    if not isinstance(logits, Tensor) or logits.dim() < 1 or logits.shape[-1] < 1 or not logits.is_floating_point():
-        got = f"shape {_shape(logits)} {logits.dtype}" if isinstance(logits, Tensor) else type(logits).__name__
-        raise ValueError(f"logits: expected a float Tensor[..., V] with V >= 1, got {got}")
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature >= 0:
-        raise ValueError(f"temperature: expected a number >= 0, got {temperature!r}")
+    _check_tensor(logits, "logits", "a float Tensor[..., V] with V >= 1")
+    if logits.dim() < 1 or logits.shape[-1] < 1 or not logits.is_floating_point():
+        raise ValueError(f"logits: expected a float Tensor[..., V] with V >= 1, got {_describe(logits)}")
+    _check_number(temperature, "temperature")
     if temperature == 0:
         return logits.argmax(dim=-1)
     probs = torch.softmax(logits.reshape(-1, logits.shape[-1]) / temperature, dim=-1)  # (P, V)
@@ -383,25 +402,25 @@ StepFn = Callable[[Tensor], Tensor]
 
 
 def _start_tokens(start: Tensor) -> Tensor:
-    if not isinstance(start, Tensor) or start.dim() != 2 or start.dtype != torch.long or start.shape[1] < 1:
-        got = f"shape {_shape(start)} {start.dtype}" if isinstance(start, Tensor) else type(start).__name__
-        raise ValueError(f"start: expected Tensor[B, t0] int64 with t0 >= 1 (e.g. a start token), got {got}")
+    expected = "Tensor[B, t0] int64 with t0 >= 1 (e.g. a start token)"
+    _check_tensor(start, "start", expected)
+    if start.dim() != 2 or start.dtype != torch.long or start.shape[1] < 1:
+        raise ValueError(f"start: expected {expected}, got {_describe(start)}")
     return start
 
 
 def _step_log_probs(step_fn: StepFn, tokens: Tensor) -> Tensor:
     out = step_fn(tokens)
-    if not isinstance(out, Tensor) or out.dim() != 2 or out.shape[0] != tokens.shape[0]:
-        got = _shape(out) if isinstance(out, Tensor) else type(out).__name__
-        raise ValueError(f"step_fn: expected it to return Tensor[{tokens.shape[0]}, V] of logits, got {got}")
+    expected = f"it to return a float Tensor[{tokens.shape[0]}, V] of logits"
+    if not isinstance(out, Tensor) or out.dim() != 2 or out.shape[0] != tokens.shape[0] or not out.is_floating_point():
+        raise ValueError(f"step_fn: expected {expected}, got {_describe(out)}")
     return torch.log_softmax(out, dim=-1)
 
 
 def _check_decode_args(max_len: int, eos: int | None) -> None:
-    if not isinstance(max_len, int) or isinstance(max_len, bool) or max_len < 0:
-        raise ValueError(f"max_len: expected an int >= 0, got {max_len!r}")
+    _check_int(max_len, "max_len", 0)
     if eos is not None and (not isinstance(eos, int) or isinstance(eos, bool) or eos < 0):
-        raise ValueError(f"eos: expected a token id (int >= 0) or None, got {eos!r}")
+        raise ValueError(f"eos: expected a token id (int >= 0) or None, got {_describe(eos)}")
 
 
 def greedy_decode(
@@ -448,6 +467,26 @@ def greedy_decode(
     return tokens, logp_total
 
 
+def _top_k_stable(values: Tensor, k: int) -> Tensor:
+    """Indices of the ``k`` largest entries of each row, best first, ties to the lower index.
+
+    The same answer as ``sort(values, descending=True, stable=True).indices[:, :k]`` (the slow
+    oracle in the tests) without sorting whole rows: a selection (``topk``) finds the k-th largest
+    value; every entry above it is kept, and of the entries equal to it the lowest-indexed ones
+    fill the remaining places; only those k are then sorted.
+    """
+    n = values.shape[1]
+    kth = torch.topk(values, k, dim=1).values[:, -1:]  # (B, 1): the k-th largest value
+    above, tied = values > kth, values == kth
+    room = k - above.sum(dim=1, keepdim=True)  # places left for entries equal to the k-th
+    keep = above | (tied & (tied.cumsum(dim=1) <= room))  # exactly k per row
+    # the kept positions in index order: a key that is distinct per position, so topk has no ties
+    key = torch.where(keep, n - torch.arange(n, device=values.device), -1)
+    pos = torch.topk(key, k, dim=1).indices  # (B, k), ascending positions
+    best_first = torch.sort(torch.gather(values, 1, pos), dim=1, descending=True, stable=True).indices
+    return torch.gather(pos, 1, best_first)
+
+
 def beam_search(
     step_fn: StepFn,
     start: Tensor,
@@ -486,10 +525,8 @@ def beam_search(
     """
     tokens = _start_tokens(start)
     _check_decode_args(max_len, eos)
-    if not isinstance(beam_width, int) or isinstance(beam_width, bool) or beam_width < 1:
-        raise ValueError(f"beam_width: expected an int >= 1, got {beam_width!r}")
-    if isinstance(length_penalty, bool) or not isinstance(length_penalty, (int, float)) or not length_penalty >= 0:
-        raise ValueError(f"length_penalty: expected a number >= 0, got {length_penalty!r}")
+    _check_int(beam_width, "beam_width", 1)
+    _check_number(length_penalty, "length_penalty")
     B, t0 = tokens.shape
     k = beam_width
     dev = tokens.device
@@ -513,8 +550,7 @@ def beam_search(
             frozen[..., eos] = 0
             logp = torch.where(done.unsqueeze(-1), frozen, logp)
         cand = (score.unsqueeze(-1) + logp).reshape(B, k * V)  # (B, k·V)
-        order = torch.sort(cand, dim=1, descending=True, stable=True).indices  # ties: lower index first
-        keep = order[:, :k]  # k·V >= k candidates, so there are always k
+        keep = _top_k_stable(cand, k)  # (B, k); k·V >= k candidates, so there are always k
         src, tok = keep // V, keep % V  # (B, k)
         score = torch.gather(cand, 1, keep)
         prev_done = torch.gather(done, 1, src)
