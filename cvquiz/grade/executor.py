@@ -60,7 +60,7 @@ class LocalExecutor:
     """
 
     def __init__(self, workers: int = 1, sandbox: sandbox.Policy = "required",
-                 start_timeout_s: float = START_TIMEOUT_S):
+                 start_timeout_s: float = START_TIMEOUT_S, hidden: Iterable[Path] = ()):
         if workers < 1:
             raise ValueError(f"workers: expected at least 1, got {workers}")
         if sandbox not in ("required", "available", "unsafe"):
@@ -68,6 +68,9 @@ class LocalExecutor:
         self.policy = sandbox
         self.workers = workers
         self.start_timeout_s = start_timeout_s
+        # Kept out of the student's view even where they lie inside the Python installation
+        # (the engine and the built-in course always are; see sandbox.hidden_paths).
+        self.hidden = tuple(str(Path(h).resolve()) for h in hidden)
         self.layers: dict[str, bool] = {}
         if sandbox == "required":
             self.layers = _probe()
@@ -96,7 +99,7 @@ class LocalExecutor:
         done: queue.Queue = queue.Queue()
         with self._lock:
             while len(self._zygotes) < min(self.workers, count):
-                self._zygotes.append(_Zygote(self.policy, self.start_timeout_s))
+                self._zygotes.append(_Zygote(self.policy, self.start_timeout_s, self.hidden))
             zygotes = self._zygotes[:min(self.workers, count)]
         threads = [threading.Thread(target=_serve, args=(z, todo, done), daemon=True)
                    for z in zygotes]
@@ -144,8 +147,9 @@ def _serve(zygote: "_Zygote", todo: queue.Queue, done: queue.Queue) -> None:
 class _Zygote:
     """One exec'd worker process and the private folder its children write answers into."""
 
-    def __init__(self, policy: str, start_timeout_s: float):
+    def __init__(self, policy: str, start_timeout_s: float, hidden: tuple[str, ...] = ()):
         self.policy = policy
+        self.hidden = hidden
         self.start_timeout_s = start_timeout_s
         self.proc: subprocess.Popen | None = None
         self.netns = False
@@ -154,7 +158,7 @@ class _Zygote:
     def start(self) -> None:
         self.stop_process()
         self.errors = tempfile.TemporaryFile()
-        argv = [sys.executable, "-m", "cvquiz.grade.worker", self.policy]
+        argv = [sys.executable, "-m", "cvquiz.grade.worker", self.policy, json.dumps(self.hidden)]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.errors, env=sandbox.worker_environment(),
                                      close_fds=True, start_new_session=True, cwd="/")

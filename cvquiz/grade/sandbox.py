@@ -207,67 +207,114 @@ class View:
     write: list[Path] = field(default_factory=list)  # folders with full access (the work folder)
 
 
-def restrict_filesystem(view: View) -> tuple[bool, bool]:
-    """Apply Landlock to this process; returns (filesystem restricted, signals scoped)."""
+def landlock_ruleset(view: View) -> int | None:
+    """A Landlock ruleset fd granting ``view`` (built once, in the zygote); None without Landlock.
+
+    Rules bind to inodes, so a zygote reuses one ruleset for every child by refilling the same
+    submission, support and work folders; each child applies it with :func:`restrict_self`.
+    """
     abi = landlock_abi()
     if abi < 1:
-        return False, False
+        return None
     fs = _FS_BY_ABI[max(k for k in _FS_BY_ABI if k <= abi)]
     attr = struct.pack("=QQQ", fs, _NET_ALL if abi >= 4 else 0, _SCOPE_ALL if abi >= 6 else 0)
     size = 8 if abi < 4 else 16 if abi < 6 else 24
     buf = ctypes.create_string_buffer(attr[:size], size)
-    rfd = _libc.syscall(_LL_CREATE, buf, ctypes.c_size_t(size), ctypes.c_uint32(0))
+    rfd = int(_libc.syscall(_LL_CREATE, buf, ctypes.c_size_t(size), ctypes.c_uint32(0)))
     if rfd < 0:
+        return None
+    rights = [(p, _FS_READ_FILE | _FS_READ_DIR | _FS_EXECUTE) for p in view.read]
+    rights += [(p, _FS_READ_DIR) for p in view.list_only]
+    rights += [(p, fs) for p in view.write]
+    for path, access in rights:
+        try:
+            pfd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        except OSError:
+            continue  # a folder that does not exist here grants nothing
+        try:
+            if not os.path.isdir(path):
+                access &= _FS_FILE_RIGHTS
+            rule = ctypes.create_string_buffer(struct.pack("=Qi", access & fs, pfd), 12)
+            if _libc.syscall(_LL_ADD_RULE, ctypes.c_int(rfd), ctypes.c_int(_LL_RULE_PATH_BENEATH),
+                             rule, ctypes.c_uint32(0)) != 0:
+                os.close(rfd)
+                raise SandboxError(f"Landlock refused a rule for {path}: {_errno_text()}")
+        finally:
+            os.close(pfd)
+    return rfd
+
+
+def restrict_self(ruleset_fd: int | None) -> tuple[bool, bool]:
+    """Apply a ruleset to this process; returns (filesystem restricted, signals scoped)."""
+    if ruleset_fd is None:
         return False, False
-    try:
-        rights = [(p, _FS_READ_FILE | _FS_READ_DIR | _FS_EXECUTE) for p in view.read]
-        rights += [(p, _FS_READ_DIR) for p in view.list_only]
-        rights += [(p, fs) for p in view.write]
-        for path, access in rights:
-            try:
-                pfd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-            except OSError:
-                continue  # a folder that does not exist here grants nothing
-            try:
-                if not os.path.isdir(path):
-                    access &= _FS_FILE_RIGHTS
-                rule = ctypes.create_string_buffer(struct.pack("=Qi", access & fs, pfd), 12)
-                if _libc.syscall(_LL_ADD_RULE, ctypes.c_int(rfd), ctypes.c_int(_LL_RULE_PATH_BENEATH),
-                                 rule, ctypes.c_uint32(0)) != 0:
-                    raise SandboxError(f"Landlock refused a rule for {path}: {_errno_text()}")
-            finally:
-                os.close(pfd)
-        if _libc.syscall(_LL_RESTRICT, ctypes.c_int(rfd), ctypes.c_uint32(0)) != 0:
-            return False, False
-    finally:
-        os.close(rfd)
-    return True, abi >= 6
+    if _libc.syscall(_LL_RESTRICT, ctypes.c_int(ruleset_fd), ctypes.c_uint32(0)) != 0:
+        return False, False
+    return True, landlock_abi() >= 6
 
 
-def python_view(*extra_read: Path) -> View:
-    """The Python installation and system libraries, without any course or grader folder.
+SYSTEM_READ = ("/usr/lib", "/usr/lib64", "/usr/local/lib", "/lib", "/lib64", "/etc/ld.so.cache",
+               "/etc/localtime", "/dev/null", "/dev/urandom", "/dev/zero")
 
-    ``site-packages`` itself may be listed, but only its entries other than the built-in course
-    (``cvquiz_course``) and the engine (``cvquiz``) may be read.
-    """
-    view = View(read=[Path(p) for p in extra_read])
-    system = ["/usr/lib", "/usr/lib64", "/usr/local/lib", "/lib", "/lib64", "/etc/ld.so.cache",
-              "/etc/localtime", "/dev/null", "/dev/urandom", "/dev/zero"]
-    view.read += [Path(p) for p in system]
+
+def hidden_paths(extra: tuple[Path, ...] = ()) -> set[Path]:
+    """What no student may read even where it lies inside an allowed folder: the engine, the
+    built-in course (a checkout's ``reference/`` and ``questions/``, or ``cvquiz_course`` in
+    site-packages), editable-install hooks, and ``extra`` (a course, hidden tests, the output
+    folder, the submissions folder)."""
+    engine = Path(__file__).resolve().parent.parent
+    found = {engine, engine.parent / "reference", engine.parent / "questions"}
     paths = sysconfig.get_paths()
-    view.read += [Path(paths["stdlib"]), Path(paths["platstdlib"])]
     for key in ("purelib", "platlib"):
         site = Path(paths[key])
-        if not site.is_dir() or site in view.list_only:
-            continue
-        view.list_only.append(site)
-        for entry in sorted(site.iterdir()):
-            if entry.name.split(".")[0].split("-")[0] in _HIDDEN_PACKAGES or entry.name.startswith(
-                    ("_editable_impl_cvquiz", "__editable__")):
-                continue
-            view.read.append(entry)
-    view.read.append(Path(sys.executable).resolve().parent)
+        if site.is_dir():
+            for entry in site.iterdir():
+                if entry.name.split(".")[0].split("-")[0] in _HIDDEN_PACKAGES or \
+                        entry.name.startswith(("_editable_impl_cvquiz", "__editable__")):
+                    found.add(entry)
+    found |= {Path(p) for p in extra}
+    return {_resolved(p) for p in found}
+
+
+def python_view(hidden: set[Path] | None = None) -> View:
+    """The Python installation and system libraries, minus every ``hidden`` path.
+
+    An allowed folder that contains a hidden path is not granted whole: its names may be listed
+    and each of its entries is granted on its own, down to the hidden path, which is left out.
+    """
+    hidden = hidden_paths() if hidden is None else hidden
+    paths = sysconfig.get_paths()
+    roots = [Path(p) for p in SYSTEM_READ]
+    roots += [Path(paths[k]) for k in ("stdlib", "platstdlib", "purelib", "platlib")]
+    roots.append(Path(sys.executable).resolve().parent)
+    view = View()
+    seen: set[Path] = set()
+    for root in roots:
+        _grant(_resolved(root), hidden, view, seen)
     return view
+
+
+def _grant(path: Path, hidden: set[Path], view: View, seen: set[Path]) -> None:
+    if path in seen or path in hidden or not os.path.lexists(path):
+        return
+    seen.add(path)
+    inside = [h for h in hidden if path in h.parents]
+    if not inside:
+        view.read.append(path)
+        return
+    view.list_only.append(path)
+    for child in sorted(path.iterdir()):
+        target = _resolved(child)
+        if target != child and (target in hidden or any(target in h.parents for h in hidden)):
+            continue  # a link into (or above) something hidden
+        _grant(child, hidden, view, seen)
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return Path(path).resolve()
+    except OSError:
+        return Path(path)
 
 
 _HIDDEN_PACKAGES = {"cvquiz", "cvquiz_course"}
@@ -352,10 +399,11 @@ def install_seccomp() -> bool:
 
 # --------------------------------------------------------------------------- all together
 
-def confine(view: View, workdir: Path, limits: Limits, policy: Policy,
+def confine(ruleset_fd: int | None, workdir: Path, limits: Limits, policy: Policy,
             netns: bool) -> dict[str, bool]:
     """Apply every layer to this process (a fresh child, single-threaded, still root if the
-    grader is). ``netns`` says whether the zygote entered its own network namespace. Returns
+    grader is). ``ruleset_fd`` is the zygote's Landlock ruleset (:func:`landlock_ruleset`);
+    ``netns`` says whether the zygote entered its own network namespace. Returns
     which layers are on; raises :class:`SandboxError` when ``policy`` is "required" and one of
     :data:`REQUIRED` could not be applied."""
     on = dict.fromkeys(LAYERS, False)
@@ -367,7 +415,7 @@ def confine(view: View, workdir: Path, limits: Limits, policy: Policy,
     on["rlimits"] = True
     if policy != "unsafe":
         on["no_new_privs"] = set_no_new_privs()
-        on["filesystem"], on["signals_scoped"] = restrict_filesystem(view)
+        on["filesystem"], on["signals_scoped"] = restrict_self(ruleset_fd)
     on["uid"] = drop_privileges()
     if policy != "unsafe":
         on["not_dumpable"] = set_not_dumpable()
@@ -489,7 +537,10 @@ def _probe_child() -> None:  # pragma: no cover - runs in the exec'd probe proce
             work = secret.parent / "work"
             work.mkdir()
             os.chown(work, NOBODY if os.geteuid() == 0 else os.getuid(), -1)
-            on = confine(python_view(), work, Limits(), policy, netns)
+            view = python_view()
+            view.write.append(work)
+            ruleset = landlock_ruleset(view) if policy != "unsafe" else None
+            on = confine(ruleset, work, Limits(), policy, netns)
             seen = {
                 "process": on["process"],
                 "rlimits": resource.getrlimit(resource.RLIMIT_AS)[1] == Limits().memory_mb << 20,

@@ -6,8 +6,9 @@
 
 1. the parent sends a frame: a pickled ``(Job, result_path, output_path)`` -- plain data of the
    parent's making (the zygote trusts the parent, never the reverse);
-2. the zygote copies the submission and support modules into a fresh private folder, opens the
-   two files the parent named, and forks the student's process as PID 1 of a new PID namespace
+2. the zygote empties its private folders (submission, support, work: the same folders for
+   every job, so that one Landlock ruleset built at start serves every child), copies the
+   submission and support modules in, opens the two files the parent named, and forks the student's process as PID 1 of a new PID namespace
    and the leader of a new session, so one ``killpg`` ends everything it started;
 3. the student's process confines itself (:func:`cvquiz.grade.sandbox.confine`), imports the
    student's modules and makes each call, writing one record per call straight to the result
@@ -36,13 +37,14 @@ import sys
 import tempfile
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 from cvquiz.errors import SandboxError
 from cvquiz.grade import sandbox
 from cvquiz.grade.protocol import Arg, Call, Job
 
-RESULT_FD, STATUS_FD = 3, 4
+RESULT_FD, STATUS_FD, RULESET_FD = 3, 4, 5
 SETUP_S = 10.0  # copying files and confining, before the first import starts
 FRAME = struct.Struct("<I")
 RECORD = struct.Struct("<cI")
@@ -82,6 +84,7 @@ def _read_exactly(fd: int, n: int) -> bytes | None:
 
 def main() -> None:  # pragma: no cover - runs in the exec'd zygote (tested through the executor)
     policy = sys.argv[1] if len(sys.argv) > 1 else "required"
+    hidden = sys.argv[2] if len(sys.argv) > 2 else "[]"
     proto_in, proto_out = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
@@ -98,16 +101,19 @@ def main() -> None:  # pragma: no cover - runs in the exec'd zygote (tested thro
     _warm_up(torch)
     if not sandbox.readable_by_others(Path(sandbox.sysconfig.get_paths()["stdlib"])):
         _preload_stdlib()
-    view = sandbox.python_view()
+    room = make_room(policy, tuple(Path(h) for h in json.loads(hidden)))
     write_frame(proto_out, json.dumps({"ready": True, "netns": netns, "pid": os.getpid()}).encode())
-    while (frame := read_frame(proto_in)) is not None:
-        job, result_path, output_path = pickle.loads(frame)
-        try:
-            reply = run_forked(job, Path(result_path), Path(output_path), policy, netns, view)
-        except Exception as exc:  # noqa: BLE001 - the grader's problem, reported, not fatal
-            reply = {"error": f"{type(exc).__name__}: {exc}"}
-        del job, frame
-        write_frame(proto_out, json.dumps(reply).encode())
+    try:
+        while (frame := read_frame(proto_in)) is not None:
+            job, result_path, output_path = pickle.loads(frame)
+            try:
+                reply = run_forked(job, Path(result_path), Path(output_path), policy, netns, room)
+            except Exception as exc:  # noqa: BLE001 - the grader's problem, reported, not fatal
+                reply = {"error": f"{type(exc).__name__}: {exc}"}
+            del job, frame
+            write_frame(proto_out, json.dumps(reply).encode())
+    finally:
+        shutil.rmtree(room.root, ignore_errors=True)
 
 
 def _warm_up(torch) -> None:
@@ -149,23 +155,53 @@ def _preload_stdlib() -> None:
             pass
 
 
-def run_forked(job: Job, result_path: Path, output_path: Path, policy: str, netns: bool,
-               view: sandbox.View) -> dict:
-    """Run ``job`` in a confined grandchild; return how it ended (plain JSON data)."""
-    root = Path(tempfile.mkdtemp(prefix="cvquiz-job-"))
-    try:
-        os.chmod(root, 0o711)
-        sub, support, work = root / "submission", root / "support", root / "work"
-        _copy_readonly(job.submission_dir, sub)
-        if job.support_dir is not None:
-            _copy_readonly(job.support_dir, support, only_python=True)
+@dataclass
+class Room:
+    """The zygote's private folders, emptied and refilled for each job, and the Landlock
+    ruleset that grants them (rules bind to these folders' inodes, so one ruleset serves every
+    child and no child pays for building it)."""
+
+    root: Path
+    submission: Path
+    support: Path
+    work: Path
+    ruleset: int | None
+
+
+def make_room(policy: str, hidden: tuple[Path, ...] = ()) -> Room:
+    root = Path(tempfile.mkdtemp(prefix="cvquiz-zygote-"))
+    os.chmod(root, 0o711)
+    room = Room(root, root / "submission", root / "support", root / "work", None)
+    room.submission.mkdir(mode=0o755)
+    room.support.mkdir(mode=0o755)
+    room.work.mkdir(mode=0o700)
+    if os.geteuid() == 0:
+        os.chown(room.work, sandbox.NOBODY, sandbox.NOBODY)
+    if policy != "unsafe":
+        view = sandbox.python_view(sandbox.hidden_paths(hidden))
+        view.read += [room.submission, room.support]
+        view.write.append(room.work)
+        room.ruleset = sandbox.landlock_ruleset(view)
+    return room
+
+
+def _empty(folder: Path) -> None:
+    for entry in list(folder.iterdir()):
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
         else:
-            support.mkdir(mode=0o755)
-        work.mkdir(mode=0o700)
-        if os.geteuid() == 0:
-            os.chown(work, sandbox.NOBODY, sandbox.NOBODY)
-        child_view = sandbox.View(read=view.read + [sub, support], list_only=list(view.list_only),
-                                  write=[work])
+            entry.unlink(missing_ok=True)
+
+
+def run_forked(job: Job, result_path: Path, output_path: Path, policy: str, netns: bool,
+               room: Room) -> dict:
+    """Run ``job`` in a confined child; return how it ended (plain JSON data)."""
+    try:
+        for folder in (room.submission, room.support, room.work):
+            _empty(folder)
+        _copy_readonly(job.submission_dir, room.submission)
+        if job.support_dir is not None:
+            _copy_readonly(job.support_dir, room.support, only_python=True)
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
         result_fd = os.open(result_path, flags, 0o600)
         output_fd = os.open(output_path, flags, 0o600)
@@ -183,14 +219,14 @@ def run_forked(job: Job, result_path: Path, output_path: Path, policy: str, netn
             sandbox.restore_pid_namespace()
         if pid == 0:
             os.close(status_r)
-            _student(job, result_fd, output_fd, status_w, sub, support, work, child_view, policy,
-                     netns)
+            _student(job, result_fd, output_fd, status_w, room, policy, netns)
         os.close(result_fd)
         os.close(output_fd)
         os.close(status_w)
         return _watch(job, pid, status_r)
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        for folder in (room.submission, room.support, room.work):
+            _empty(folder)
 
 
 MAX_COPY_BYTES = 256 << 20  # a submission (or support) folder larger than this is refused
@@ -199,7 +235,7 @@ MAX_COPY_BYTES = 256 << 20  # a submission (or support) folder larger than this 
 def _copy_readonly(src: Path, dst: Path, only_python: bool = False) -> None:
     """Copy regular files and folders (never following links), readable by the student only;
     with ``only_python``, just the ``.py`` files (a support folder may hold assignment.yaml)."""
-    dst.mkdir(mode=0o755)
+    dst.mkdir(mode=0o755, exist_ok=True)
     if not src.is_dir():
         return
     total = 0
@@ -220,36 +256,42 @@ def _copy_readonly(src: Path, dst: Path, only_python: bool = False) -> None:
                 os.chmod(dst / rel / f, 0o644)
 
 
-def _student(job, result_fd, output_fd, status_w, sub, support, work, view, policy,
-             netns) -> None:  # pragma: no cover - runs in the confined grandchild
+def _student(job: Job, result_fd: int, output_fd: int, status_w: int, room: Room, policy: str,
+             netns: bool) -> None:  # pragma: no cover - runs in the confined child
     try:
         os.setsid()  # one killpg ends the student's process and anything it started
         import fcntl
 
         # Move every fd above the ones we assign, so that no dup2 below overwrites another.
-        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 256) for fd in (result_fd, output_fd, status_w)]
-        result_fd, output_fd, status_w = high
+        keep = [result_fd, output_fd, status_w] + ([room.ruleset] if room.ruleset is not None else [])
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 256) for fd in keep]
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
-        os.dup2(output_fd, 1)
-        os.dup2(output_fd, 2)
-        os.dup2(result_fd, RESULT_FD)
-        os.dup2(status_w, STATUS_FD)
-        os.closerange(STATUS_FD + 1, 1 << 16)
+        os.dup2(high[1], 1)
+        os.dup2(high[1], 2)
+        os.dup2(high[0], RESULT_FD)
+        os.dup2(high[2], STATUS_FD)
+        ruleset = None
+        if room.ruleset is not None:
+            os.dup2(high[3], RULESET_FD)
+            ruleset = RULESET_FD
+        os.closerange(RULESET_FD + 1, 1 << 16)
         sys.stdin = open(0, closefd=False)
         sys.stdout = open(1, "w", closefd=False, errors="replace", buffering=1)
         sys.stderr = open(2, "w", closefd=False, errors="replace", buffering=1)
         try:
-            layers = sandbox.confine(view, work, job.limits, policy, netns)
+            layers = sandbox.confine(ruleset, room.work, job.limits, policy, netns)
         except SandboxError as exc:
             _status(f"R {exc}")
             os._exit(71)
+        if ruleset is not None:
+            os.close(ruleset)
         sandbox.set_parent_death_signal()
         _status("L " + json.dumps(layers))
         os.environ.clear()
-        os.environ.update(HOME=str(work), TMPDIR=str(work), LANG="C.UTF-8")
-        tempfile.tempdir = str(work)
-        run_calls(job, sub, support)
+        os.environ.update(HOME=str(room.work), TMPDIR=str(room.work), LANG="C.UTF-8")
+        tempfile.tempdir = str(room.work)
+        run_calls(job, room.submission, room.support)
         _status("D")
         sys.stdout.flush()
         sys.stderr.flush()

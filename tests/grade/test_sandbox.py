@@ -140,6 +140,44 @@ def test_only_the_python_files_of_the_support_folder_are_in_view(executor, tmp_p
     assert r.calls[0].status == "ok" and int(r.calls[0].value) == 3
 
 
+INSTALLED_COURSE = Path(sandbox.sysconfig.get_paths()["purelib"]) / "cvquiz_course"
+
+
+@needs("filesystem")
+@pytest.mark.skipif(not (INSTALLED_COURSE / "reference").is_dir(),
+                    reason="no cvquiz_course in site-packages here")
+def test_an_installed_course_is_out_of_view_while_site_packages_stays_importable(executor,
+                                                                                 tmp_path):
+    target = next((INSTALLED_COURSE / "reference").glob("*.py"))
+    r = attack(executor, tmp_path, f"""
+        import os, scipy
+        def f(x):
+            assert "cvquiz_course" in os.listdir({str(INSTALLED_COURSE.parent)!r})
+            return len(open({str(target)!r}).read())
+        """)
+    assert r.calls[0].status == "crash" and "PermissionError" in r.calls[0].detail
+
+
+def test_a_hidden_path_is_carved_out_of_an_allowed_folder(tmp_path):
+    (tmp_path / "lib" / "site" / "course" / "reference").mkdir(parents=True)
+    (tmp_path / "lib" / "site" / "numpy").mkdir()
+    (tmp_path / "lib" / "other").mkdir()
+    (tmp_path / "lib" / "site" / "link").symlink_to(tmp_path / "lib" / "site" / "course")
+    hidden = {tmp_path / "lib" / "site" / "course"}
+    view = sandbox.View()
+    sandbox._grant(tmp_path / "lib", hidden, view, set())
+    assert sorted(view.list_only) == [tmp_path / "lib", tmp_path / "lib" / "site"]
+    assert sorted(view.read) == [tmp_path / "lib" / "other", tmp_path / "lib" / "site" / "numpy"]
+
+
+def test_the_engine_and_the_built_in_course_are_always_hidden():
+    hidden = sandbox.hidden_paths()
+    assert (ROOT / "cvquiz").resolve() in hidden and (ROOT / "reference").resolve() in hidden
+    view = sandbox.python_view(hidden)
+    for path in view.read:
+        assert not any(h == path or h.is_relative_to(path) for h in hidden), path
+
+
 @needs("filesystem")
 def test_another_students_files_are_out_of_view(executor, tmp_path, open_dir):
     other = secret_file(open_dir, "other_student.py")
