@@ -95,7 +95,9 @@ class Tolerance:
             return Text("the exact value (best as a fraction such as 3/7; a decimal for a value such as "
                         "3/7 needs 10 significant figures)",
                         "须为精确值（最好写成分数如 3/7；像 3/7 这样的值若写成小数须有 10 位有效数字）")
-        return Text(", or ".join(parts_en), "，或".join(parts_zh))
+        # "或 3 位": a space between a Chinese character and a digit, none before one.
+        zh = parts_zh[0] + "".join(("，或 " if p[:1].isdigit() else "，或") + p for p in parts_zh[1:])
+        return Text(", or ".join(parts_en), zh)
 
 
 def _ordinal(n: int) -> str:

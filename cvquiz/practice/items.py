@@ -66,7 +66,8 @@ def parts_of(variant: Variant) -> tuple[Part, ...]:
         kind = (variant.parts_kind or {}).get(name, "number")
         mistakes = tuple(Mistake(m.answer[name], m.feedback) for m in variant.mistakes
                          if isinstance(m.answer, dict) and name in m.answer and m.answer[name] != expected)
-        tolerance = variant.tolerance if kind in ("number", "vector") else None
+        tolerance = (variant.part_tolerances or {}).get(name, variant.tolerance)
+        tolerance = tolerance if kind in ("number", "vector") else None
         parts.append(Part(kind=kind, expected=expected, name=name, tolerance=tolerance, mistakes=mistakes))
     return tuple(parts)
 

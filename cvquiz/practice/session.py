@@ -57,11 +57,11 @@ class Item:
         numeric = [p for p in self.parts if p.kind in ("number", "vector")]
         if not numeric:
             return None
-        part = numeric[0]
-        whole = part.kind == "number" and getattr(part.expected, "is_Integer", isinstance(part.expected, int))
-        if whole and (part.tolerance is None or not part.tolerance.abs):
-            return Text("the exact whole number", "须为精确的整数")
-        return part.tolerance.describe() if part.tolerance is not None else Tolerance().describe()
+        if len({p.tolerance for p in numeric}) > 1:  # parts with rules of their own: name each
+            rules = [(p.name, _rule(p)) for p in numeric]
+            return Text("; ".join(f"{name}: {r.en}" for name, r in rules),
+                        "；".join(f"{name}：{r.zh}" for name, r in rules))
+        return _rule(numeric[0])
 
     @property
     def answer_format(self) -> Text:
@@ -70,6 +70,14 @@ class Item:
 
         part = self.parts[0]
         return expected_format(part.kind, symbols=part.symbols, n_choices=part.n_choices)
+
+
+def _rule(part: Part) -> Text:
+    """The accepted-answer rule of one numeric part."""
+    whole = part.kind == "number" and getattr(part.expected, "is_Integer", isinstance(part.expected, int))
+    if whole and (part.tolerance is None or not part.tolerance.abs):
+        return Text("the exact whole number", "须为精确的整数")
+    return part.tolerance.describe() if part.tolerance is not None else Tolerance().describe()
 
 
 @dataclass

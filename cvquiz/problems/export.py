@@ -72,9 +72,13 @@ def answer_value(answer: Any) -> Any:
 
 def rule(variant: Variant) -> Text:
     """The accepted-answer rule of a variant, as stated to the student."""
-    if variant.tolerance is None:
-        return Text("exact", "须完全正确")
-    return variant.tolerance.describe()
+    whole = Text("exact", "须完全正确") if variant.tolerance is None else variant.tolerance.describe()
+    if not variant.part_tolerances:
+        return whole
+    rules = [(name, variant.part_tolerances.get(name)) for name in variant.answer]
+    en = "; ".join(f"{name}: {t.describe().en if t else whole.en}" for name, t in rules)
+    zh = "；".join(f"{name}：{t.describe().zh if t else whole.zh}" for name, t in rules)
+    return Text(en, zh)
 
 
 def to_dict(variant: Variant, title: Text | None = None) -> dict:
@@ -93,6 +97,8 @@ def to_dict(variant: Variant, title: Text | None = None) -> dict:
         "answer_kind": variant.answer_kind,
         **({"parts_kind": dict(variant.parts_kind)} if variant.parts_kind else {}),
         "tolerance": variant.tolerance.to_json() if variant.tolerance is not None else None,
+        **({"part_tolerances": {name: t.to_json() for name, t in variant.part_tolerances.items()}}
+           if variant.part_tolerances else {}),
         "rule": rule(variant).to_json(),
         "solution": variant.solution.to_json(),
         "hint": variant.hint.to_json(),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sympy
 from sympy import Rational, log, sqrt
 
-from cvquiz.answers import DEFAULT_TOLERANCE
+from cvquiz.answers import DEFAULT_TOLERANCE, Mistake, Tolerance
 from cvquiz.problems.display import answer_rule, approx, as_param, exact_and_approx, factor, show
 from cvquiz.problems.mistakes import distinct_mistakes, reject_near_boundary
 from cvquiz.problems.registry import Draft, Redraw, Rng, option, problem
@@ -35,13 +35,14 @@ def _latent(rng: Rng):
     return mu, sigma
 
 
-def _kl(mu, sigma, variance=lambda s: s**2, log_of=lambda s: s**2, log_sign=-1, half=Rational(1, 2)):
+def _kl(mu, sigma, variance=lambda s: s**2, log_of=lambda s: s**2, log_sign=-1, half=Rational(1, 2),
+        mean=lambda m: m**2):
     """KL(N(μ, σ²) ‖ N(0, 1)) summed over dimensions: ½ Σ (σ² + μ² − 1 − ln σ²).
 
     The logs are gathered into one, ½(Σ(σ² + μ² − 1) − ln Π σ²), so the exact answer stays short;
     the keyword arguments make the predictable mistakes.
     """
-    rational = sum((variance(s) + m**2 - 1 for m, s in zip(mu, sigma)), Rational(0))
+    rational = sum((variance(s) + mean(m) - 1 for m, s in zip(mu, sigma)), Rational(0))
     return half * (rational + log_sign * log(sympy.prod([log_of(s) for s in sigma])))
 
 
@@ -52,6 +53,28 @@ def _kl_terms(mu, sigma) -> list[Text]:
         out.append(same(f"  dim {i}: σ² + μ² − 1 − ln σ² = {show(s**2)} + {show(m**2)} − 1 − ln {show(s**2)} "
                         f"≈ {approx(term)}"))
     return out
+
+
+def _kl_mistakes(mu, sigma) -> list[tuple[sympy.Expr, Text]]:
+    """The predictable wrong KLs, each with what it reveals."""
+    return [
+        (_kl(mu, sigma, variance=lambda s: s, log_of=lambda s: s),
+         Text("σ is the standard deviation: the formula needs the variance σ² (and ln σ²).",
+              "σ 是标准差：公式里要用方差 σ²（以及 ln σ²）。")),
+        (_kl(mu, sigma, half=1), Text("Don't forget the factor ½ in front of the sum.", "别忘了求和前的系数 ½。")),
+        (_kl(mu, sigma, log_of=lambda s: s),
+         Text("The log term is ln σ² = 2 ln σ, not ln σ.", "对数项是 ln σ² = 2 ln σ，而不是 ln σ。")),
+        (_kl(mu, sigma, log_sign=1),
+         Text("The log term enters with a minus sign: … − ln σ².", "对数项前是减号：… − ln σ²。")),
+        (_kl(mu, sigma, log_sign=0),
+         Text("The log term − ln σ² is missing: each dimension is σ² + μ² − 1 − ln σ².",
+              "漏了对数项 − ln σ²：每一维是 σ² + μ² − 1 − ln σ²。")),
+        (_kl(mu, sigma, mean=lambda m: 0),
+         Text("The mean counts too: each dimension adds μ², the cost of moving away from the prior's 0.",
+              "均值也要算：每一维都加上 μ²，即偏离先验均值 0 的代价。")),
+        (_kl(mu, sigma) + Rational(len(mu), 2),
+         Text("Each dimension has a − 1: the KL is 0 when μ = 0 and σ = 1.", "每一维都有 − 1：μ = 0、σ = 1 时 KL 为 0。")),
+    ]
 
 
 @problem("gaussian_kl", topic="generative", concepts=("generative.vae",), version=1,
@@ -75,36 +98,36 @@ def gaussian_kl(rng: Rng) -> Draft:
         *_kl_terms(mu, sigma),
         Text(f"KL = ½ × (sum) = {exact_and_approx(answer)}", f"KL = ½ × (求和) = {exact_and_approx(answer)}"),
     )
-    candidates = [
-        (_kl(mu, sigma, variance=lambda s: s, log_of=lambda s: s),
-         Text("σ is the standard deviation: the formula needs the variance σ² (and ln σ²).",
-              "σ 是标准差：公式里要用方差 σ²（以及 ln σ²）。")),
-        (_kl(mu, sigma, half=1), Text("Don't forget the factor ½ in front of the sum.", "别忘了求和前的系数 ½。")),
-        (_kl(mu, sigma, log_of=lambda s: s),
-         Text("The log term is ln σ² = 2 ln σ, not ln σ.", "对数项是 ln σ² = 2 ln σ，而不是 ln σ。")),
-        (_kl(mu, sigma, log_sign=1),
-         Text("The log term enters with a minus sign: … − ln σ².", "对数项前是减号：… − ln σ²。")),
-        (_kl(mu, sigma) + Rational(len(mu), 2),
-         Text("Each dimension has a − 1: the KL is 0 when μ = 0 and σ = 1.", "每一维都有 − 1：μ = 0、σ = 1 时 KL 为 0。")),
-    ]
     return Draft(
         params={"mu": [as_param(m) for m in mu], "sigma": [as_param(s) for s in sigma]},
         prompt=prompt, answer=answer, answer_kind="number", tolerance=tolerance, solution=solution,
         hint=Text("Per dimension KL = ½(σ² + μ² − 1 − ln σ²); add the dimensions.",
                   "每一维 KL = ½(σ² + μ² − 1 − ln σ²)；各维相加。"),
-        mistakes=distinct_mistakes(answer, tolerance, candidates),
+        mistakes=distinct_mistakes(answer, tolerance, _kl_mistakes(mu, sigma)),
     )
 
 
-@problem("elbo", topic="generative", concepts=("generative.vae",), version=1,
+#: The ELBO part's rule. A KL accepted under DEFAULT_TOLERANCE is off by at most 0.5 % of a KL
+#: below 9 nats (< 0.045), so an ELBO computed from it, rounded to two decimals, stays inside.
+ELBO_TOLERANCE = Tolerance(abs=0.05)
+
+
+def _clear_of(value, others, tolerance: Tolerance) -> bool:
+    """Whether ``value`` lies more than twice the ``abs`` tolerance from each of ``others``."""
+    return all(abs(float(sympy.N(value - o, 20))) > 2 * tolerance.abs for o in others)
+
+
+@problem("elbo", topic="generative", concepts=("generative.vae",), version=2,
          title=Text("The ELBO of one example", "单个样本的 ELBO"))
 def elbo(rng: Rng) -> Draft:
     mu, sigma = _latent(rng)
     recon = -rng.decimal(20, 120, 1)
     kl = _kl(mu, sigma)
+    if sympy.N(kl) < Rational(1, 20):
+        raise Redraw  # a posterior that is (almost) the prior
     answer = recon - kl
-    tolerance = DEFAULT_TOLERANCE
-    reject_near_boundary(answer, tolerance)
+    reject_near_boundary(kl, DEFAULT_TOLERANCE)
+    reject_near_boundary(answer, ELBO_TOLERANCE)
     prompt = lines(
         Text(f"A VAE encodes an image x as q(z|x) = N(μ, diag(σ²)) over a {len(mu)}-dimensional latent, prior N(0, I):",
              f"VAE 把图像 x 编码为 q(z|x) = N(μ, diag(σ²))，隐变量 {len(mu)} 维，先验 N(0, I)："),
@@ -112,32 +135,49 @@ def elbo(rng: Rng) -> Draft:
         Text(f"  σ = {_vec(sigma)}   (standard deviations)", f"  σ = {_vec(sigma)}   （标准差）"),
         Text(f"The decoder's reconstruction log-likelihood is E_q[log p(x|z)] = {show(recon)} nats.",
              f"解码器的重建对数似然 E_q[log p(x|z)] = {show(recon)} nat。"),
-        Text("What is the ELBO (natural log)?", "ELBO 是多少（自然对数）？"),
-    ) + answer_rule(tolerance, Text("a number", "一个数"))
+        Text("Give (kl) the KL term KL(q(z|x) ‖ N(0, I)), then (elbo) the ELBO, both in nats (natural log).",
+             "先给出 (kl) KL 项 KL(q(z|x) ‖ N(0, I))，再给出 (elbo) ELBO，单位都是 nat（自然对数）。"),
+        Text(f"(Answer: two numbers, asked in turn; kl {DEFAULT_TOLERANCE.describe().en}; "
+             f"elbo {ELBO_TOLERANCE.describe().en}.)",
+             f"（答案要求：依次回答两个数；kl {DEFAULT_TOLERANCE.describe().zh}；"
+             f"elbo {ELBO_TOLERANCE.describe().zh}。）"),
+    )
     solution = lines(
         same("ELBO = E_q[log p(x|z)] − KL(q(z|x) ‖ N(0, I)),  KL = ½ Σᵢ (σᵢ² + μᵢ² − 1 − ln σᵢ²)"),
         *_kl_terms(mu, sigma),
         same(f"KL = {exact_and_approx(kl)}"),
-        same(f"ELBO = {show(recon)} − {exact_and_approx(kl)} = {exact_and_approx(answer)}"),
-        Text(f"(The training loss is −ELBO ≈ {approx(-answer)}.)",
-             f"（训练损失是 −ELBO ≈ {approx(-answer)}。）"),
+        same(f"ELBO = {show(recon)} − ({show(kl)}) ≈ {show(recon)} − {approx(kl)} ≈ {approx(answer, 5)}"),
+        Text(f"(The training loss is −ELBO ≈ {approx(-answer, 5)}.)",
+             f"（训练损失是 −ELBO ≈ {approx(-answer, 5)}。）"),
     )
-    candidates = [
+    # A wrong KL is told on the KL part; on the ELBO part only where it moves the ELBO clearly
+    # outside the ELBO's own tolerance (and clearly apart from the other listed ELBOs).
+    elbo_only = [
         (recon + kl, Text("The KL term is subtracted: ELBO = reconstruction − KL.", "KL 项是减去的：ELBO = 重建项 − KL。")),
         (-answer, Text("That is the loss (−ELBO) a VAE minimizes; the ELBO itself is reconstruction − KL.",
                        "这是 VAE 最小化的损失 (−ELBO)；ELBO 本身是重建项 − KL。")),
-        (recon - _kl(mu, sigma, variance=lambda s: s, log_of=lambda s: s),
-         Text("σ is the standard deviation: the KL needs the variance σ² (and ln σ²).",
-              "σ 是标准差：KL 里要用方差 σ²（以及 ln σ²）。")),
-        (recon - _kl(mu, sigma, half=1), Text("The Gaussian KL has a factor ½ in front of the sum.", "高斯 KL 的求和前有系数 ½。")),
     ]
+    taken = [answer]
+    mistakes = []
+    for value, feedback in elbo_only:
+        if _clear_of(value, taken, ELBO_TOLERANCE):
+            taken.append(value)
+            mistakes.append(Mistake({"elbo": value}, feedback))
+    for m in distinct_mistakes(kl, DEFAULT_TOLERANCE, _kl_mistakes(mu, sigma)):
+        parts = {"kl": m.answer}
+        if _clear_of(recon - m.answer, taken, ELBO_TOLERANCE):
+            taken.append(recon - m.answer)
+            parts["elbo"] = recon - m.answer
+        mistakes.append(Mistake(parts, m.feedback))
     return Draft(
         params={"mu": [as_param(m) for m in mu], "sigma": [as_param(s) for s in sigma],
                 "recon_log_likelihood": as_param(recon)},
-        prompt=prompt, answer=answer, answer_kind="number", tolerance=tolerance, solution=solution,
+        prompt=prompt, answer={"kl": kl, "elbo": answer}, answer_kind="mapping",
+        parts_kind={"kl": "number", "elbo": "number"},
+        tolerance=DEFAULT_TOLERANCE, part_tolerances={"elbo": ELBO_TOLERANCE}, solution=solution,
         hint=Text("Compute the KL to N(0, I) in closed form, then subtract it from the reconstruction log-likelihood.",
                   "先用闭式公式算到 N(0, I) 的 KL，再从重建对数似然中减去。"),
-        mistakes=distinct_mistakes(answer, tolerance, candidates),
+        mistakes=tuple(mistakes),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy
 
-from cvquiz.answers import DEFAULT_TOLERANCE
+from cvquiz.answers import DEFAULT_TOLERANCE, Tolerance
 from cvquiz.problems.display import (
     NUMBER, TOKENS, VECTOR, WHOLE, answer_rule, approx, approx_vector, as_param, exact_and_approx,
     matrix, power, show, vector,
@@ -397,7 +397,21 @@ def _spectral_radius(W) -> float:
     return max(abs((tr + disc) / 2), abs((tr - disc) / 2))
 
 
-@problem("jacobian_bound", topic="sequence", concepts=("sequence.gradients",), version=1,
+#: σ^(T−1) with T − 1 up to 49: a relative error of 1.16 % is a log10 error of 0.005, which a
+#: base typed to 5 significant figures always meets; 3 significant figures of the value also pass.
+JACOBIAN_TOLERANCE = Tolerance(rel=0.0116, sig_figs=3)
+
+
+def _scientific(x) -> str:
+    """``3.398e9``: four significant figures, with an exponent when the value is large or small."""
+    value = float(sympy.N(x, 30))
+    if 1e-3 <= abs(value) < 1e4:
+        return approx(x)
+    mantissa, exponent = f"{value:.3e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+@problem("jacobian_bound", topic="sequence", concepts=("sequence.gradients",), version=2,
          title=Text("Vanishing and exploding gradients over T steps", "T 步上的梯度消失与爆炸"),
          options=("activation",))
 def jacobian_bound(rng: Rng, activation: str | None = None) -> Draft:
@@ -413,7 +427,7 @@ def jacobian_bound(rng: Rng, activation: str | None = None) -> Draft:
     if not 0.6 < s < 1.6 or abs(float(sympy.N(factor)) - 1) < 0.03:
         raise Redraw
     answer = _power(factor, T - 1)
-    tolerance = DEFAULT_TOLERANCE
+    tolerance = JACOBIAN_TOLERANCE
     reject_near_boundary(answer, tolerance)
     reject_long(answer)
 
@@ -443,13 +457,17 @@ def jacobian_bound(rng: Rng, activation: str | None = None) -> Draft:
         f"考虑{model_zh}，W_hh =\n{matrix(W)}\n{extra_zh.strip() + chr(10) if extra_zh else ''}"
         f"对 T = {T}，用 W_hh 最大奇异值的幂（若有 tanh 导数上界，也乘进去）给出 ∂h_T/∂h_1 谱范数的上界，"
         f"写出这个上界的数值。")
-    base = f"{approx(factor)}"
+    # Six figures in the base: a base rounded to 4 figures can move a 49th power by over 1 %.
+    base = approx(factor, 6)
+    scaled = f"γ·σ_max = {show(gamma)} × {approx(sigma, 6)} = {base}. " if activation == "tanh" else ""
+    log10 = (T - 1) * sympy.log(factor, 10)
+    value = f"{power(base, T - 1)} ≈ {_scientific(answer)}  (log10 ≈ {approx(log10, 5)})"
     solution = Text(
-        f"σ_max(W_hh) = √(largest eigenvalue of W_hhᵀW_hh) = {exact_and_approx(sigma)}. ∂h_T/∂h_1 is a product of "
-        f"T − 1 = {T - 1} Jacobians. {bound_en}\nBound: {power(base, T - 1)} ≈ {approx(answer)}; "
+        f"σ_max(W_hh) = √(largest eigenvalue of W_hhᵀW_hh) = {show(sigma)} ≈ {approx(sigma, 6)}. ∂h_T/∂h_1 is a "
+        f"product of T − 1 = {T - 1} Jacobians. {bound_en}\n{scaled}Bound: {value}; "
         f"the factor is {'above' if trend.en == 'explodes' else 'below'} 1, so the gradient {trend.en}.",
-        f"σ_max(W_hh) = √(W_hhᵀW_hh 的最大特征值) = {exact_and_approx(sigma)}。∂h_T/∂h_1 是 T − 1 = {T - 1} 个雅可比"
-        f"矩阵的乘积。{bound_zh}\n上界：{power(base, T - 1)} ≈ {approx(answer)}；因子"
+        f"σ_max(W_hh) = √(W_hhᵀW_hh 的最大特征值) = {show(sigma)} ≈ {approx(sigma, 6)}。∂h_T/∂h_1 是 T − 1 = {T - 1} "
+        f"个雅可比矩阵的乘积。{bound_zh}\n{scaled.replace('. ', '。')}上界：{value}；因子"
         f"{'大于' if trend.en == 'explodes' else '小于'} 1，梯度{trend.zh}。")
     hint = Text("Singular values of W are square roots of the eigenvalues of WᵀW. From h_1 to h_T there are "
                 "T − 1 steps.",
@@ -470,7 +488,12 @@ def jacobian_bound(rng: Rng, activation: str | None = None) -> Draft:
             "Each step also multiplies by tanh' ≤ γ; include γ^(T−1).", "每一步还乘上 tanh' ≤ γ；要包含 γ^(T−1)。")))
     mistakes = listed(distinct_mistakes(answer, tolerance, candidates))
     params = {"W_hh": _json_matrix(W), "T": T, "activation": activation, "tanh_prime_bound": as_param(gamma)}
-    prompt = prompt + answer_rule(tolerance, NUMBER)
+    prompt = prompt + Text(
+        f"\n(Answer: a number, typed as a power such as 1.2345^{T - 1} (keep 5 significant figures in the base), "
+        "as a decimal such as 3.40e9, or as 10^x. Accepted when correct to 3 significant figures, or when its "
+        "log10 is within 0.005 of the bound's (that is, within 1.16 %).)",
+        f"\n（答案要求：一个数，可写成幂如 1.2345^{T - 1}（底数保留 5 位有效数字）、小数如 3.40e9，或 10^x。"
+        "3 位有效数字正确，或其 log10 与上界的 log10 相差不超过 0.005（即相对误差不超过 1.16%），即判为正确。）")
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="number", solution=solution,
                  hint=hint, tolerance=tolerance, mistakes=mistakes)
 

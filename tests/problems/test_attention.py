@@ -3,7 +3,6 @@ and counts (parameters, FLOPs, bytes, shapes) that match real torch modules and 
 
 from __future__ import annotations
 
-import json
 import math
 from fractions import Fraction
 
@@ -11,17 +10,12 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from cvquiz.answers import Mistake
-from cvquiz.answers.check import check_answer, format_answer
-from cvquiz.problems.attention import SHAPE_PARTS
-from cvquiz.problems.export import answer_string
 from cvquiz.problems.registry import make, registry
-from tests.problems.variant_checks import close, SEED_COUNTS, assert_variant_is_sound, float_of, seeds
+from tests.problems.variant_checks import close, float_of, seeds
 
 F64 = torch.float64
 KINDS = ["attention_shapes", "attention_cost", "mha_params", "attention_weights", "causal_mask", "layernorm",
          "rmsnorm", "swiglu_parity", "moe_ratio", "vit_tokens"]
-SCALAR_KINDS = [k for k in KINDS if k != "attention_shapes"]
 META = torch.device("meta")
 
 
@@ -145,52 +139,9 @@ def reference_vit_tokens(ref, p):
 REFERENCES = {kind: globals()[f"reference_{kind}"] for kind in KINDS}
 
 
-
-
 def test_the_attention_kinds_are_registered_under_the_attention_topic():
     generators = registry()
     assert {kind: generators[kind].topic for kind in KINDS} == {kind: "attention" for kind in KINDS}
-
-
-@pytest.mark.parametrize("count", SEED_COUNTS)
-@pytest.mark.parametrize("kind", SCALAR_KINDS)
-def test_every_variant_is_deterministic_and_checks_its_answer_and_mistakes(kind, count):
-    for seed in seeds(count):
-        v = assert_variant_is_sound(kind, seed)
-        json.dumps(v.params)
-        assert all(m.feedback.en and m.feedback.zh for m in v.mistakes), f"{kind} seed {seed}"
-
-
-@pytest.mark.parametrize("count", SEED_COUNTS)
-def test_attention_shapes_is_deterministic_and_checks_every_part_and_every_mistaken_part(count):
-    for seed in seeds(count):
-        v = make("attention_shapes", seed)
-        again = make("attention_shapes", seed)
-        assert (v.params, v.answer, v.mistakes) == (again.params, again.answer, again.mistakes)
-        assert v.answer_kind == "mapping" and tuple(v.answer) == SHAPE_PARTS
-        assert v.parts_kind == {name: "shape" for name in SHAPE_PARTS}
-        for name, shape in v.answer.items():
-            for typed in (format_answer("shape", shape), "x".join(map(str, shape)), answer_string(shape)):
-                assert check_answer("shape", shape, typed).correct, f"seed {seed}: {name} typed {typed!r}"
-        for m in v.mistakes:
-            assert m.answer and set(m.answer) <= set(SHAPE_PARTS)
-            for name, wrong in m.answer.items():
-                part_mistakes = [Mistake(other.answer[name], other.feedback) for other in v.mistakes
-                                 if name in other.answer]
-                verdict = check_answer("shape", v.answer[name], format_answer("shape", wrong), mistakes=part_mistakes)
-                assert verdict.status == "wrong" and verdict.feedback == m.feedback, f"seed {seed}: {name} {wrong}"
-
-
-@pytest.mark.parametrize("count", SEED_COUNTS)
-@pytest.mark.parametrize("kind", KINDS)
-def test_the_exact_answer_equals_the_reference_on_the_same_params(kind, count, ref):
-    for seed in seeds(count):
-        v = make(kind, seed)
-        expected = REFERENCES[kind](ref, v.params)
-        if v.answer_kind in ("vector", "number"):
-            assert close(float_of(v.answer), expected), f"{kind} seed {seed}: {float_of(v.answer)} vs {expected}"
-        else:
-            assert v.answer == expected, f"{kind} seed {seed}: generator {v.answer}, reference {expected}"
 
 
 def test_attention_weights_lists_the_missing_square_root_of_d_k_as_a_mistake():

@@ -80,7 +80,7 @@ def test_text_with_key_shows_the_answer_and_the_worked_solution():
 
 def test_lang_zh_prints_the_chinese_prompt():
     out = run_cvquiz("generate", "elbo", "--seed", "3", "--lang", "zh", "--key")
-    assert out.returncode == 0 and "ELBO 是多少" in out.stdout and "解答" in out.stdout
+    assert out.returncode == 0 and "再给出 (elbo) ELBO" in out.stdout and "解答" in out.stdout
 
 
 @pytest.mark.parametrize("fmt,marker", [("md", "## 1. roi_align"), ("tex", "\\begin{document}")])

@@ -61,7 +61,8 @@ def test_named_fields_hold_for_iou_nms_ap11_fid_and_elbo():
     assert len(fid["sigma1"]) == 2 and all(len(row) == 2 for row in fid["sigma1"] + fid["sigma2"])
     elbo = by_kind["elbo"]
     assert set(elbo["params"]) >= {"mu", "sigma", "recon_log_likelihood"}
-    assert elbo["answer_value"] < elbo["params"]["recon_log_likelihood"]
+    assert elbo["answer_value"]["elbo"] < elbo["params"]["recon_log_likelihood"]
+    assert elbo["part_tolerances"] == {"elbo": {"abs": 0.05, "rel": None, "sig_figs": None}}
 
 
 @pytest.mark.parametrize("value,text", [
