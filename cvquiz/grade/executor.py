@@ -43,7 +43,8 @@ import numpy as np
 from cvquiz.errors import SandboxError
 from cvquiz.grade import sandbox
 from cvquiz.grade.protocol import CallResult, Job, JobResult
-from cvquiz.grade.worker import RECORD, read_frame, write_frame
+from cvquiz.grade.child import RECORD
+from cvquiz.grade.worker import read_frame, write_frame
 
 START_TIMEOUT_S = 120.0  # a zygote importing torch on a loaded 2-core machine
 _STATUSES = {"ok", "missing_file", "syntax_error", "import_error", "missing_function", "crash",

@@ -10,22 +10,17 @@
    every job, so that one Landlock ruleset built at start serves every child), copies the
    submission and support modules in, opens the two files the parent named, and forks the student's process as PID 1 of a new PID namespace
    and the leader of a new session, so one ``killpg`` ends everything it started;
-3. the student's process confines itself (:func:`cvquiz.grade.sandbox.confine`), imports the
-   student's modules and makes each call, writing one record per call straight to the result
-   file (see :func:`write_record`); the zygote never reads results, so a later child cannot find
-   an earlier submission's answers in the zygote's memory;
+3. the student's process confines itself (:func:`cvquiz.grade.sandbox.confine`), then
+   :func:`cvquiz.grade.child.run_calls` imports the student's modules and makes each call,
+   writing one record per call straight to the result file; the zygote never reads results, so
+   a later child cannot find an earlier submission's answers in the zygote's memory;
 4. the zygote watches a status pipe ("call i starts") and kills the process group when a call
    or the import runs past its limit, reaps it, removes the private folder and answers the
    parent with a JSON frame saying how the child ended.
-
-Records are ``kind byte + u32 length + payload``: ``J`` a JSON object describing one call, ``A``
-an array written by ``numpy.lib.format.write_array(..., allow_pickle=False)``. The parent reads
-them with ``np.load(allow_pickle=False)`` and trusts nothing else.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import pickle
@@ -36,21 +31,16 @@ import struct
 import sys
 import tempfile
 import time
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 from cvquiz.errors import SandboxError
 from cvquiz.grade import sandbox
-from cvquiz.grade.protocol import Arg, Call, Job
+from cvquiz.grade.child import RESULT_FD, RULESET_FD, STATUS_FD, run_calls, status as _status
+from cvquiz.grade.protocol import Job
 
-RESULT_FD, STATUS_FD, RULESET_FD = 3, 4, 5
 SETUP_S = 10.0  # copying files and confining, before the first import starts
 FRAME = struct.Struct("<I")
-RECORD = struct.Struct("<cI")
-TORCH_DTYPES = ("float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64",
-                "uint8", "bool")
-_MAX_DEPTH, _MAX_ITEMS = 4, 64  # of returned tuples/lists
 
 
 # --------------------------------------------------------------------------- frames (zygote <-> parent)
@@ -90,7 +80,7 @@ def main() -> None:  # pragma: no cover - runs in the exec'd zygote (tested thro
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
     netns = sandbox.enter_network_namespace() if policy != "unsafe" else False
-    import numpy  # noqa: F401
+    import numpy  # noqa: F401 - preloaded for every child
     import torch
 
     torch.set_num_threads(1)  # before any op: a child forked after a threaded op can deadlock
@@ -299,10 +289,6 @@ def _student(job: Job, result_fd: int, output_fd: int, status_w: int, room: Room
         os._exit(0)
 
 
-def _status(line: str) -> None:
-    os.write(STATUS_FD, line.encode()[:4000] + b"\n")
-
-
 def _watch(job: Job, pid: int, status_r: int) -> dict:
     """Follow the child's status lines, enforce the time limits, kill and reap it."""
     start = time.monotonic()
@@ -372,242 +358,6 @@ def _watch(job: Job, pid: int, status_r: int) -> dict:
     code = os.waitstatus_to_exitcode(status)
     return {"exit": code, "timed_out": timed_out, "phase": phase, "index": index,
             "layers": layers or {}, "refused": refused, "elapsed": time.monotonic() - start}
-
-
-# --------------------------------------------------------------------------- in the student's process
-
-def run_calls(job: Job, sub: Path, support: Path) -> None:
-    """Import the student's modules and make each call, writing one record per call."""
-    import numpy as np
-    import torch
-
-    sys.dont_write_bytecode = True
-    sys.path[:] = [str(sub), str(support)] + [p for p in sys.path if _is_system_path(p)]
-    modules: dict[str, object] = {}
-    for i, call in enumerate(job.calls):
-        if call.module not in modules:
-            _status(f"M {i}")
-            modules[call.module] = _import_student(call.module, sub, support)
-        module = modules[call.module]
-        if isinstance(module, tuple):  # (status, detail) of a failed import
-            write_record(i, module[0], detail=module[1])
-            continue
-        fn = getattr(module, call.function, None) if _has_attr(module, call.function) else None
-        if not callable(fn):
-            write_record(i, "missing_function",
-                         detail=f"{call.module}.py has no function `{call.function}`")
-            continue
-        args = [_build(a, np, torch) for a in call.args]
-        kwargs = {k: _build(a, np, torch) for k, a in call.kwargs}
-        _status(f"C {i}")
-        t0 = time.perf_counter()
-        try:
-            value = fn(*args, **kwargs)
-        except BaseException as exc:  # noqa: BLE001 - every student failure becomes a status
-            elapsed = time.perf_counter() - t0
-            status, detail = _failure(exc, sub, support, "called")
-            write_record(i, status, detail=detail, elapsed=elapsed)
-            continue
-        elapsed = time.perf_counter() - t0
-        try:
-            selected = _select(value, call.output)
-            structure, arrays, returned, tdtype = _convert(selected, np, torch, 0)
-        except _BadOutput as bad:
-            write_record(i, "bad_output", detail=str(bad), elapsed=elapsed)
-            continue
-        write_record(i, "ok", elapsed=elapsed, structure=structure, arrays=arrays,
-                     returned_type=returned, torch_dtype=tdtype)
-
-
-def _is_system_path(p: str) -> bool:
-    import sysconfig
-
-    roots = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-    return any(p == r or p.startswith(r + os.sep) for r in roots) or p.endswith(".zip")
-
-
-def _has_attr(module: object, name: str) -> bool:
-    try:
-        return name in vars(module)
-    except TypeError:
-        return False
-
-
-def _import_student(name: str, sub: Path, support: Path):
-    """The student's module, or ``(status, detail)`` when it cannot be imported."""
-    import importlib.util
-
-    path = sub / f"{name}.py"
-    if not path.is_file():
-        near = [p.name for p in sub.iterdir() if p.name.lower() == path.name.lower()]
-        hint = f" (found {near[0]}: file names are case-sensitive)" if near else ""
-        return ("missing_file", f"the submission has no {path.name}{hint}")
-    try:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    except SyntaxError as exc:
-        where = _relative(exc.filename or str(path), sub, support)
-        return ("syntax_error", f"{where}:{exc.lineno}: {exc.msg}")
-    except BaseException as exc:  # noqa: BLE001
-        status, detail = _failure(exc, sub, support, "imported")
-        return ("memory" if status == "memory" else "import_error", detail)
-    return module
-
-
-def _failure(exc: BaseException, sub: Path, support: Path, doing: str) -> tuple[str, str]:
-    """(status, student-facing detail) for an exception the student's code raised."""
-    if isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError) and _is_oom(exc)):
-        return "memory", "ran out of memory (the limit is on the whole process)"
-    if isinstance(exc, SystemExit):
-        return "crash", f"called sys.exit({exc.code!r}) when {doing}"
-    if isinstance(exc, ModuleNotFoundError) and doing == "imported":
-        top = (exc.name or "").split(".")[0]
-        if top in getattr(sys, "stdlib_module_names", ()):
-            return "import_error", (f"imports the standard module `{exc.name}`, which the "
-                                    "sandbox cannot read on this grader (its Python is not "
-                                    "readable by other users; see cvquiz.grade.worker.PRELOAD)")
-        return "import_error", f"imports the module `{exc.name}`, which the grader does not have"
-    return "crash", _trimmed_traceback(exc, sub, support)
-
-
-def _is_oom(exc: BaseException) -> bool:
-    try:
-        text = str(exc)
-    except Exception:  # noqa: BLE001
-        return False
-    return "can't allocate memory" in text or "not enough memory" in text
-
-
-def _trimmed_traceback(exc: BaseException, sub: Path, support: Path) -> str:
-    """The traceback restricted to frames in the student's own files."""
-    lines = ["Traceback (your code only):"]
-    try:
-        for frame in traceback.extract_tb(exc.__traceback__):
-            if frame.filename.startswith((str(sub) + os.sep, str(support) + os.sep)):
-                lines.append(f'  File "{_relative(frame.filename, sub, support)}", line '
-                             f"{frame.lineno}, in {frame.name}")
-                if frame.line:
-                    lines.append(f"    {frame.line}")
-        lines += [s.rstrip("\n") for s in traceback.format_exception_only(type(exc), exc)]
-    except Exception:  # noqa: BLE001 - a hostile __str__ must not hide the crash
-        lines.append(type(exc).__name__)
-    return "\n".join(lines)[:4000]
-
-
-def _relative(filename: str, sub: Path, support: Path) -> str:
-    for base in (sub, support):
-        if filename.startswith(str(base) + os.sep):
-            return filename[len(str(base)) + 1:]
-    return Path(filename).name
-
-
-def _build(arg: Arg, np, torch):
-    """The argument as the student receives it: a fresh tensor, array or Python value."""
-    if arg.kind == "python":
-        if isinstance(arg.value, (tuple, list)):
-            return type(arg.value)(_build(a, np, torch) if isinstance(a, Arg) else a
-                                   for a in arg.value)
-        return arg.value
-    array = np.array(arg.value, copy=True)
-    if arg.kind == "numpy":
-        return array
-    tensor = torch.from_numpy(array)
-    if arg.dtype is not None:
-        if arg.dtype not in TORCH_DTYPES:
-            raise SandboxError(f"argument dtype {arg.dtype!r} is not one of {TORCH_DTYPES}")
-        tensor = tensor.to(getattr(torch, arg.dtype))
-    return tensor
-
-
-class _BadOutput(Exception):
-    pass
-
-
-def _describe(value: object) -> str:
-    t = type(value)
-    return f"{t.__module__}.{t.__qualname__}" if t.__module__ != "builtins" else t.__qualname__
-
-
-def _select(value: object, path: tuple[int, ...]) -> object:
-    for depth, i in enumerate(path):
-        if type(value) not in (tuple, list):
-            raise _BadOutput(f"expected a tuple whose element {list(path[:depth + 1])} is the "
-                             f"answer, got {_describe(value)}")
-        if not 0 <= i < len(value):
-            raise _BadOutput(f"expected a tuple of at least {i + 1} elements, got {len(value)}")
-        value = value[i]
-    return value
-
-
-def _convert(value: object, np, torch, depth: int):
-    """(structure, arrays, returned type, torch dtype) of an accepted value, else _BadOutput."""
-    t = type(value)
-    if t is torch.Tensor:
-        if value.layout != torch.strided or value.is_complex() or value.is_quantized \
-                or value.is_nested or value.device.type == "meta":
-            raise _BadOutput(f"returned a {value.dtype} tensor with layout {value.layout} on "
-                             f"{value.device}; expected a plain dense real tensor")
-        t_cpu = value.detach().cpu().resolve_conj().resolve_neg()
-        dtype = str(value.dtype)
-        if t_cpu.dtype == torch.bfloat16:
-            t_cpu = t_cpu.float()
-        return 0, [np.ascontiguousarray(t_cpu.numpy())], "torch.Tensor", dtype
-    if t is np.ndarray:
-        if value.dtype.kind not in "biuf":
-            raise _BadOutput(f"returned an array of dtype {value.dtype}; expected numbers")
-        return 0, [np.ascontiguousarray(value)], "numpy.ndarray", None
-    if t in (bool, int, float) or (t.__module__ == "numpy" and t in _numpy_scalars(np)):
-        if t is int and not -(2 ** 63) <= value < 2 ** 63:
-            raise _BadOutput("returned an integer too large for int64")
-        return 0, [np.asarray(value)], t.__qualname__ if t.__module__ == "builtins" else \
-            f"numpy.{t.__name__}", None
-    if t in (tuple, list):
-        if depth >= _MAX_DEPTH or len(value) > _MAX_ITEMS:
-            raise _BadOutput(f"returned a {t.__name__} nested too deeply or longer than "
-                             f"{_MAX_ITEMS} elements")
-        structure, arrays = [], []
-        for item in value:
-            s, a, _, _ = _convert(item, np, torch, depth + 1)
-            structure.append(_shift(s, len(arrays)))
-            arrays += a
-        return structure, arrays, t.__name__, None
-    raise _BadOutput(f"returned {_describe(value)}; expected a torch.Tensor, a numpy.ndarray, "
-                     "a number, or a tuple of those (subclasses are not accepted)")
-
-
-def _numpy_scalars(np) -> tuple:
-    return (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
-            np.uint64, np.float16, np.float32, np.float64)
-
-
-def _shift(structure, offset: int):
-    if isinstance(structure, int):
-        return structure + offset
-    return [_shift(s, offset) for s in structure]
-
-
-def write_record(index: int, status: str, *, detail: str = "", elapsed: float = 0.0,
-                 structure=None, arrays=(), returned_type=None, torch_dtype=None) -> None:
-    """Append one call's record (a JSON header, then its arrays) to the result file."""
-    from numpy.lib.format import write_array
-
-    meta = {"i": index, "status": status, "detail": detail[:4000], "elapsed": elapsed,
-            "structure": structure, "type": returned_type, "torch_dtype": torch_dtype,
-            "arrays": len(arrays)}
-    out = [_record(b"J", json.dumps(meta).encode())]
-    for array in arrays:
-        buf = io.BytesIO()
-        write_array(buf, array, allow_pickle=False)
-        out.append(_record(b"A", buf.getvalue()))
-    data = b"".join(out)
-    while data:
-        data = data[os.write(RESULT_FD, data):]
-
-
-def _record(kind: bytes, payload: bytes) -> bytes:
-    return RECORD.pack(kind, len(payload)) + payload
 
 
 if __name__ == "__main__":  # pragma: no cover

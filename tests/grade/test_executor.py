@@ -14,7 +14,7 @@ import pytest
 
 from cvquiz.grade.executor import LocalExecutor, read_records
 from cvquiz.grade.protocol import Arg, Call, Job, JobResult, Limits
-from cvquiz.grade.worker import RECORD
+from cvquiz.grade.child import RECORD
 
 X = np.array([[1.0, 2.0], [3.0, 4.0]])
 
