@@ -8,8 +8,10 @@ characters and split into tokens; every number and name becomes a placeholder (`
 operators, and the walker accepts only the node types, names and functions listed below, building
 sympy objects itself. Bounds refuse hostile input at once: at most :data:`MAX_LENGTH` characters,
 :data:`MAX_NESTING` levels of brackets, magnitudes within 10^±:data:`MAX_DIGITS` (checked *before*
-a power or ``exp`` is computed, so ``9**9**9**9`` and ``10**100000`` are never evaluated), and
-:data:`TIME_BUDGET_S` seconds. Anything refused raises :class:`Refused`, whose ``reason`` says
+a power or ``exp`` is computed, so ``9**9**9**9`` and ``10**100000`` are never evaluated), a
+combined degree in the symbols of at most :data:`MAX_DEGREE` (``((sqrt(N))^-1000)^999`` is
+``N^-499500``: each exponent is small, their product is not, and sympy's sign reasoning about
+``log(log(N^-499500))`` runs for minutes), and :data:`TIME_BUDGET_S` seconds. Anything refused raises :class:`Refused`, whose ``reason`` says
 what was wrong in English and Chinese; the parsers add the expected format.
 """
 
@@ -41,6 +43,10 @@ MAX_EXPONENT = 10_000
 MAX_ROOT_BITS = 340
 #: Numerators and denominators of exact values stay below 2^MAX_EXACT_BITS (about 3000 digits).
 MAX_EXACT_BITS = 10_000
+#: Largest combined degree of a formula in its symbols: exponents multiply through nested powers
+#: (``(N^a)^b`` has degree a*b), add through products, and pass through functions. sympy's
+#: assumptions reason about polynomials of that degree (``log(log((N+1)^300))`` takes seconds).
+MAX_DEGREE = 100
 #: Seconds a parse may take before it is refused.
 TIME_BUDGET_S = 1.0
 
@@ -175,6 +181,7 @@ _AFTER_FUNC = Text("A function or √ must be followed by a number or a bracket,
 class _Val(NamedTuple):
     exact: sympy.Expr
     approx: object | None  # an mpmath number, or None when the value holds symbols
+    degree: float = 0.0  # a bound on the combined degree in the symbols (0 for a number)
 
 
 class _Parser:
@@ -201,7 +208,7 @@ class _Parser:
             raise Refused(f"Unknown name {text!r}", f"无法识别的名称 {text!r}")
         if text in self.symbols:
             sym = self.symbols[text]
-            return [("atom", self._placeholder("v", _Val(sym, None)))]
+            return [("atom", self._placeholder("v", _Val(sym, None, 1.0)))]
         low = text.lower()
         if low in CONSTANTS:
             c = CONSTANTS[low]
@@ -333,7 +340,7 @@ class _Parser:
             v = self._walk(node.operand, depth + 1)
             if isinstance(node.op, ast.UAdd):
                 return v
-            return _Val(-v.exact, None if v.approx is None else -v.approx)
+            return _Val(-v.exact, None if v.approx is None else -v.approx, v.degree)
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)):
             a = self._walk(node.left, depth + 1)
             b = self._walk(node.right, depth + 1)
@@ -354,6 +361,10 @@ class _Parser:
 
     def _binop(self, op: ast.operator, a: _Val, b: _Val) -> _Val:
         approx = None
+        degree = _degree(op, a, b)
+        if degree > MAX_DEGREE:
+            raise Refused(f"The powers in the formula combine to a degree above {MAX_DEGREE}",
+                          f"算式中的幂次合起来超过 {MAX_DEGREE} 次")
         if isinstance(op, ast.Pow):
             self._check_power(a, b)
         if a.approx is not None and b.approx is not None:
@@ -361,7 +372,7 @@ class _Parser:
         exact = _sympy_op(op, a.exact, b.exact)
         if exact.is_Rational and max(abs(exact.p).bit_length(), exact.q.bit_length()) > MAX_EXACT_BITS:
             raise Refused("The exact value would have too many digits", "精确值的位数太多")
-        return _Val(exact, approx)
+        return _Val(exact, approx, degree)
 
     def _check_power(self, base: _Val, exp: _Val) -> None:
         if exp.approx is None:
@@ -437,7 +448,19 @@ class _Parser:
             if bad:
                 raise Refused("This is not a real number", "这不是实数")
         exact = func.exact(*[a.exact for a in args])
-        return _Val(exact, approx)
+        return _Val(exact, approx, max(a.degree for a in args))
+
+
+def _degree(op: ast.operator, a: _Val, b: _Val) -> float:
+    """A bound on the degree of ``a op b`` in the symbols (inside a function, of its argument)."""
+    if isinstance(op, (ast.Add, ast.Sub)):
+        return max(a.degree, b.degree)
+    if isinstance(op, (ast.Mult, ast.Div)):
+        return a.degree + b.degree
+    if b.approx is not None:  # a numeric exponent multiplies the degree
+        e = b.approx.real if isinstance(b.approx, _MP.mpc) else b.approx
+        return a.degree * float(min(abs(e), 10 * MAX_DEGREE))
+    return max(a.degree, 1.0) * (b.degree + 1.0)  # 2^N, N^N: a symbol in the exponent
 
 
 def _sympy_op(op, x, y):

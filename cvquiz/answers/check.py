@@ -359,13 +359,29 @@ def agrees(kind: AnswerKind, expected: Any, value: Any, tolerance: Tolerance | N
 def check_answer(kind: AnswerKind, expected: Any, typed: str, *, tolerance: Tolerance | None = None,
                  mistakes: Sequence[Mistake] = (), symbols: Sequence[str] = (),
                  n_choices: int | None = None) -> Verdict:
-    """Parse ``typed`` and compare it with ``expected``.
+    """Parse ``typed`` and compare it with ``expected``, within the checker's time budget.
 
     Returns ``Verdict("invalid", message=...)`` for a malformed answer (the message says what
-    format is expected), ``Verdict("correct")``, ``Verdict("wrong", feedback=...)`` for a wrong
-    answer that agrees with one of ``mistakes``, else ``Verdict("wrong")``. For an expression
-    without ``symbols``, the symbols of ``expected`` are allowed.
+    format is expected) or one that takes longer than
+    :data:`cvquiz.answers.worker.CHECK_BUDGET_S` to check, ``Verdict("correct")``,
+    ``Verdict("wrong", feedback=...)`` for a wrong answer that agrees with one of ``mistakes``,
+    else ``Verdict("wrong")``. For an expression without ``symbols``, the symbols of
+    ``expected`` are allowed. The work runs in this process's checking worker
+    (:mod:`cvquiz.answers.worker`); :func:`check_here` is the same check without it.
     """
+    from cvquiz.answers.worker import session_worker
+
+    kwargs = dict(tolerance=tolerance, mistakes=tuple(mistakes), symbols=tuple(symbols), n_choices=n_choices)
+    worker = session_worker()
+    if worker is None:
+        return check_here(kind, expected, typed, **kwargs)
+    return worker.check(kind, expected, typed, **kwargs)
+
+
+def check_here(kind: AnswerKind, expected: Any, typed: str, *, tolerance: Tolerance | None = None,
+               mistakes: Sequence[Mistake] = (), symbols: Sequence[str] = (),
+               n_choices: int | None = None) -> Verdict:
+    """:func:`check_answer` in this process, bounded only by the evaluator's own limits."""
     if kind == "expression" and not symbols:
         symbols = sorted(s.name for s in _as_expression(expected).free_symbols)
     try:
