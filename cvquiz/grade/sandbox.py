@@ -14,8 +14,9 @@ running as root; every public grader that ran student code in its own process wa
 
    - ``rlimits``: RLIMIT_AS (torch itself needs about 768 MB), CPU, FSIZE, NOFILE, CORE 0,
      NPROC (root ignores NPROC, hence ``no_fork`` below);
-   - ``uid``: setuid/setgid to ``nobody`` (65534) after setup when running as root; as a normal
-     user the child already runs unprivileged;
+   - ``uid``: setuid/setgid to ``nobody`` (65534) after setup, which needs a grader started as
+     root (Docker, sudo); a grader running as a normal user runs student code as that same
+     user, so this layer is off there (seccomp and Landlock still stop signals to the grader);
    - ``network``: a network namespace with no interface up (the zygote enters it at start, as
      root) and seccomp refusing ``socket``/``socketpair`` (Landlock does not cover UDP);
    - ``filesystem``: Landlock (ABI >= 1) grants reading only the Python installation, system
@@ -23,7 +24,8 @@ running as root; every public grader that ran student code in its own process wa
      only a fresh private temporary working folder. ``reference/``, hidden tests, the output
      folder, other students' files and ``/proc`` (so ``/proc/<parent>``) stay out of view;
    - ``no_fork``: seccomp refuses fork, vfork, clone without CLONE_THREAD, execve, ptrace,
-     process_vm_readv/writev, setsid/setpgid, unshare/setns/mount and similar;
+     process_vm_readv/writev, setsid/setpgid, unshare/setns/mount and similar, and signals to
+     any process but itself;
    - ``pid_namespace``: the student's process is PID 1 of its own PID namespace, so
      ``kill(-1, 9)`` reaches nothing else and everything in it dies with it;
    - ``no_new_privs`` (PR_SET_NO_NEW_PRIVS) and ``not_dumpable`` (PR_SET_DUMPABLE 0);
@@ -157,12 +159,15 @@ def apply_rlimits(limits: Limits) -> None:
 # --------------------------------------------------------------------------- uid
 
 def drop_privileges() -> bool:
-    """Become ``nobody`` when root; True when the process runs unprivileged afterwards."""
-    if os.geteuid() == 0:
-        os.setgroups([])
-        os.setresgid(NOBODY, NOBODY, NOBODY)
-        os.setresuid(NOBODY, NOBODY, NOBODY)
-    return os.geteuid() != 0 and os.getuid() != 0
+    """Become ``nobody`` when root. True only when the uid changed: a grader that is not root
+    runs student code as its own user, which is no dropped uid (seccomp and Landlock then keep
+    the student from signalling the grader's processes)."""
+    if os.geteuid() != 0:
+        return False
+    os.setgroups([])
+    os.setresgid(NOBODY, NOBODY, NOBODY)
+    os.setresuid(NOBODY, NOBODY, NOBODY)
+    return os.getresuid() == (NOBODY,) * 3 and os.getresgid() == (NOBODY,) * 3
 
 
 def set_no_new_privs() -> bool:
@@ -342,14 +347,18 @@ _ARCH = {
         umount2=166, pivot_root=155, chroot=161, bpf=321, perf_event_open=298, keyctl=250,
         add_key=248, request_key=249, userfaultfd=323, setsid=112, setpgid=109, kexec_load=246,
         init_module=175, finit_module=313, reboot=169, io_uring_setup=425, kcmp=312,
-        open_by_handle_at=304, pidfd_getfd=438, clone=56, clone3=435)),
+        open_by_handle_at=304, pidfd_getfd=438, pidfd_open=434, pidfd_send_signal=424,
+        tkill=200, rt_sigqueueinfo=129, rt_tgsigqueueinfo=297, clone=56, clone3=435, kill=62,
+        tgkill=234)),
     "aarch64": (0xC00000B7, dict(
         socket=198, socketpair=199, execve=221, execveat=281, ptrace=117,
         process_vm_readv=270, process_vm_writev=271, unshare=97, setns=268, mount=40,
         umount2=39, pivot_root=41, chroot=51, bpf=280, perf_event_open=241, keyctl=219,
         add_key=217, request_key=218, userfaultfd=282, setsid=157, setpgid=154, kexec_load=104,
         init_module=105, finit_module=273, reboot=142, io_uring_setup=425, kcmp=272,
-        open_by_handle_at=265, pidfd_getfd=438, clone=220, clone3=435)),
+        open_by_handle_at=265, pidfd_getfd=438, pidfd_open=434, pidfd_send_signal=424,
+        tkill=130, rt_sigqueueinfo=138, rt_tgsigqueueinfo=240, clone=220, clone3=435, kill=129,
+        tgkill=131)),
 }
 _RET_KILL, _RET_ALLOW = 0x80000000, 0x7FFF0000
 _LD_ABS, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
@@ -364,10 +373,12 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(_SockFilter))]
 
 
-def seccomp_program() -> list[tuple[int, int, int, int]] | None:
+def seccomp_program(pid: int) -> list[tuple[int, int, int, int]] | None:
     """The BPF program: kill on a foreign architecture, EPERM for every process-making,
     network or privilege syscall, ENOSYS for clone3 (so threads fall back to clone), allow
-    clone only with CLONE_THREAD. None on an architecture this module does not know."""
+    clone only with CLONE_THREAD, and signals only to the process itself (``kill`` to ``pid``
+    or its own group 0, ``tgkill`` to ``pid``). None on an architecture this module does not
+    know."""
     arch = _ARCH.get(platform.machine())
     if arch is None or not LINUX:
         return None
@@ -377,19 +388,24 @@ def seccomp_program() -> list[tuple[int, int, int, int]] | None:
     if platform.machine() == "x86_64":
         prog += [(_JGE, 0, 1, 0x40000000), (_RET, 0, 0, _RET_KILL)]  # the x32 ABI
     for name, number in nr.items():
-        if name in ("clone", "clone3"):
+        if name in ("clone", "clone3", "kill", "tgkill"):
             continue
         prog += [(_JEQ, 0, 1, number), (_RET, 0, 0, eperm)]
     prog += [(_JEQ, 0, 1, nr["clone3"]), (_RET, 0, 0, enosys)]
+    # kill(pid | 0, sig) and tgkill(pid, tid, sig) only; the low 32 bits of arg 0 hold the pid.
+    prog += [(_JEQ, 0, 5, nr["kill"]), (_LD_ABS, 0, 0, 16), (_JEQ, 2, 0, pid), (_JEQ, 1, 0, 0),
+             (_RET, 0, 0, eperm), (_RET, 0, 0, _RET_ALLOW), (_LD_ABS, 0, 0, 0)]
+    prog += [(_JEQ, 0, 4, nr["tgkill"]), (_LD_ABS, 0, 0, 16), (_JEQ, 1, 0, pid),
+             (_RET, 0, 0, eperm), (_RET, 0, 0, _RET_ALLOW), (_LD_ABS, 0, 0, 0)]
     prog += [(_JEQ, 0, 4, nr["clone"]), (_LD_ABS, 0, 0, 16), (_JSET, 0, 1, CLONE_THREAD),
              (_RET, 0, 0, _RET_ALLOW), (_RET, 0, 0, eperm)]
     prog += [(_RET, 0, 0, _RET_ALLOW)]
     return prog
 
 
-def install_seccomp() -> bool:
-    """Install the filter on this (single-threaded) process; needs no_new_privs first."""
-    prog = seccomp_program()
+def install_seccomp(pid: int) -> bool:
+    """Install the filter on this (single-threaded) process ``pid``; needs no_new_privs first."""
+    prog = seccomp_program(pid)
     if prog is None:
         return False
     filters = (_SockFilter * len(prog))(*[_SockFilter(*ins) for ins in prog])
@@ -419,7 +435,7 @@ def confine(ruleset_fd: int | None, workdir: Path, limits: Limits, policy: Polic
     on["uid"] = drop_privileges()
     if policy != "unsafe":
         on["not_dumpable"] = set_not_dumpable()
-        on["no_fork"] = on["no_new_privs"] and install_seccomp()
+        on["no_fork"] = on["no_new_privs"] and install_seccomp(os.getpid())
         on["network"] = on["network"] or on["no_fork"]  # the same filter refuses sockets
     if policy == "required":
         gone = [name for name in REQUIRED if not on[name]]
@@ -437,7 +453,7 @@ def missing(layers: dict[str, bool]) -> list[str]:
 LAYER_TEXT = {
     "process": "each submission runs in a process of its own, never the grader's",
     "rlimits": "limits on memory, CPU time, file size and open files; no core dumps",
-    "uid": "runs as an unprivileged user (nobody when the grader is root)",
+    "uid": "runs as nobody, not as the grader's user (needs a grader started as root)",
     "network": "no network: a network namespace and/or seccomp refusing sockets",
     "filesystem": "sees only Python, its own files and a private work folder (Landlock)",
     "no_fork": "cannot start processes or programs, trace or read other processes (seccomp)",
@@ -534,6 +550,7 @@ def _probe_child() -> None:  # pragma: no cover - runs in the exec'd probe proce
         os.close(r)
         try:
             os.setsid()
+            grader_uid = os.getuid()
             work = secret.parent / "work"
             work.mkdir()
             os.chown(work, NOBODY if os.geteuid() == 0 else os.getuid(), -1)
@@ -544,7 +561,7 @@ def _probe_child() -> None:  # pragma: no cover - runs in the exec'd probe proce
             seen = {
                 "process": on["process"],
                 "rlimits": resource.getrlimit(resource.RLIMIT_AS)[1] == Limits().memory_mb << 20,
-                "uid": os.getuid() != 0 and os.geteuid() != 0,
+                "uid": os.getuid() != grader_uid and os.geteuid() != grader_uid,
                 "network": _attempt(lambda: _tcp(tcp_port)) and _attempt(lambda: _udp(udp_port)),
                 "filesystem": _attempt(secret.read_text) and _attempt(
                     lambda: Path("/proc/1/status").read_text()),

@@ -305,6 +305,29 @@ def test_killing_the_parent_or_the_worker_hurts_nobody(executor, tmp_path):
     np.testing.assert_array_equal(again.calls[0].value, X + 1)
 
 
+@needs("no_fork")
+def test_the_student_cannot_signal_the_grader(executor, tmp_path):
+    r = attack(executor, tmp_path, f"""
+        import os
+        def f(x):
+            os.kill({os.getpid()}, 0)  # signal 0: only the permission check
+            return x
+        """)
+    assert r.calls[0].status == "crash" and "PermissionError" in r.calls[0].detail
+
+
+def test_the_student_may_still_signal_itself(executor, tmp_path):
+    r = attack(executor, tmp_path, """
+        import os, signal
+        def f(x):
+            signal.signal(signal.SIGUSR1, lambda *a: None)
+            os.kill(os.getpid(), signal.SIGUSR1)
+            signal.raise_signal(signal.SIGUSR1)
+            return x
+        """)
+    assert r.calls[0].status == "ok"
+
+
 # Run only where the probe confirmed a PID namespace and a dropped uid (never unconfined).
 @needs("pid_namespace", "uid")
 def test_kill_minus_one_reaches_nothing_outside_the_submission(executor, tmp_path):
