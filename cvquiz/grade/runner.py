@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -254,13 +254,41 @@ def _judge(plan: Plan, inst: Instance, call: Any, problem: Text | None, error: s
     return verdict.problem, verdict.message, call.elapsed_s
 
 
+def _test_of(call_id: str) -> str:
+    return call_id.rsplit("[", 1)[0]
+
+
 def run_all(executor: Executor, plan: Plan, prepared: Iterable[Any]) -> Iterator[SubmissionResult]:
-    """Grade prepared submissions (:class:`cvquiz.grade.submissions.Prepared`), yielding as each finishes."""
-    by_id = {}
-    jobs = []
-    for p in prepared:
-        by_id[p.student] = p
-        jobs.append(job_for(plan, p.student, p.folder))
-    for result in executor.run(jobs):
-        p = by_id[result.submission_id]
-        yield score(plan, result, problems=p.problems, submission_hash=p.digest)
+    """Grade prepared submissions (:class:`cvquiz.grade.submissions.Prepared`), yielding as each finishes.
+
+    A timeout or a death ends a worker, and the calls after it come back ``not_run``: they are sent
+    again in a fresh job (round after round, each settling at least the call that failed), so one
+    slow function costs only its own tests.
+    """
+    by_id = {p.student: p for p in prepared}
+    pending = {sid: job_for(plan, sid, p.folder) for sid, p in by_id.items()}
+    settled: dict[str, dict[str, Any]] = {sid: {} for sid in by_id}
+    first: dict[str, JobResult] = {}
+    while pending:
+        jobs, pending = list(pending.values()), {}
+        for result in executor.run(jobs):
+            sid = result.submission_id
+            first.setdefault(sid, result)
+            calls = settled[sid]
+            for c in result.calls:
+                if c.status != "not_run" or c.test_id not in calls:
+                    calls[c.test_id] = c
+            job = next(j for j in jobs if j.submission_id == sid)
+            # A test fails with its first failing input: the rest of that test need not run again.
+            failed_tests = {_test_of(t) for t, c in calls.items() if c.status not in ("ok", "not_run")}
+            rest = tuple(c for c in job.calls if (calls.get(c.test_id) is None or calls[c.test_id].status == "not_run")
+                         and _test_of(c.test_id) not in failed_tests)
+            progressed = len(rest) < len(job.calls)
+            if rest and progressed and not result.error:
+                pending[sid] = replace(job, calls=rest)
+                continue
+            p = by_id[sid]
+            merged = replace(first[sid], calls=tuple(calls.values()),
+                             output=first[sid].output if first[sid] is result else first[sid].output + result.output,
+                             error=result.error)
+            yield score(plan, merged, problems=p.problems, submission_hash=p.digest)
