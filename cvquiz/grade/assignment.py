@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from cvquiz.bank import schema as S
-from cvquiz.bank.load import _BAD, _did_you_mean, _FileReader, _got, shown_path
+from cvquiz.bank.load import shown_path
+from cvquiz.bank.reader import _BAD, _did_you_mean, _FileReader, _got
 from cvquiz.bank.syllabus import Syllabus, load_syllabus
 from cvquiz.bank.yamltree import YList, YMap, line_in, read_tree
 from cvquiz.course import Course

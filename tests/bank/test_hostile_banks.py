@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from cvquiz.bank import load
+from cvquiz.bank import reader
 from cvquiz.bank.load import load_bank_file
 from cvquiz.bank.yamltree import MAX_FILE_BYTES, read_tree
 from cvquiz.cli import main
@@ -87,7 +87,7 @@ def test_every_command_that_reads_banks_names_the_hostile_file_instead_of_hangin
 
 def test_a_bank_with_more_questions_than_the_limit_is_refused_at_the_first_question_past_it(
         tmp_path, syllabus, monkeypatch):
-    monkeypatch.setattr(load, "MAX_QUESTIONS", 3)
+    monkeypatch.setattr(reader, "MAX_QUESTIONS", 3)
     path = write(tmp_path / "detection.yaml", GOOD_BANK)
     with pytest.raises(BankError) as info:
         load_bank_file(path, syllabus, assignments_dir=tmp_path)
@@ -96,7 +96,7 @@ def test_a_bank_with_more_questions_than_the_limit_is_refused_at_the_first_quest
 
 
 def test_a_bank_of_exactly_the_limit_is_read(tmp_path, syllabus, monkeypatch):
-    monkeypatch.setattr(load, "MAX_QUESTIONS", 9)
+    monkeypatch.setattr(reader, "MAX_QUESTIONS", 9)
     (tmp_path / "nms").mkdir()
     questions = load_bank_file(write(tmp_path / "detection.yaml", GOOD_BANK), syllabus, assignments_dir=tmp_path)
     assert len(questions) == 9
@@ -115,7 +115,7 @@ def test_the_real_question_limit_refuses_2001_questions(tmp_path, syllabus):
     head, body = GOOD_BANK.split("questions:\n")
     one = body.split("  - id: detection.nms-differentiable")[1].split("  - id: detection.precision")[0]
     lines = [head, "questions:\n"]
-    for i in range(load.MAX_QUESTIONS + 1):
+    for i in range(reader.MAX_QUESTIONS + 1):
         lines.append(f"  - id: detection.tf-{i}" + one)
     path = write(tmp_path / "detection.yaml", "".join(lines))
     with pytest.raises(BankError) as info:

@@ -309,7 +309,7 @@ def test_any_damage_to_a_good_bank_is_reported_not_raised(fuzz_setup, data):
     bank, good, syllabus = fuzz_setup
     path = data.draw(st.sampled_from(list(_paths(good))))
     damaged = _replace(good, path, data.draw(_values))
-    with mock.patch("cvquiz.bank.load.read_tree", return_value=_tree(damaged)):
+    with mock.patch("cvquiz.bank.reader.read_tree", return_value=_tree(damaged)):
         try:
             load_bank_file(bank, syllabus)
         except BankError as exc:
