@@ -11,15 +11,16 @@ numeric dtype. Output the submission printed is kept (capped) for feedback and n
 raises :class:`~cvquiz.errors.SandboxError` when one of :data:`~cvquiz.grade.sandbox.REQUIRED` is
 missing; ``"available"`` (a student's own ``check``) uses what the machine offers and reports it
 in :attr:`JobResult.layers`; ``"unsafe"`` (``--unsafe-no-sandbox``) keeps only the separate
-process and the resource limits.
+process, the resource limits and (when the grader is root) the switch to ``nobody``.
 
 A dask.distributed executor is a drop-in: jobs and results are plain, picklable dataclasses made
-by the parent, so ``client.map(run_one, jobs)`` with ``run_one = lambda job: next(iter(
-LocalExecutor(workers=1).run([job])))`` on each dask worker (one long-lived LocalExecutor per
-worker process, kept in a module global), yielding with ``distributed.as_completed``, implements
-the same :class:`~cvquiz.grade.protocol.Executor` interface. Nothing here assumes a file system
-shared with the caller except ``job.submission_dir`` (and ``job.support_dir``), which the zygote
-copies before the child starts; ship them as bytes in the job if the cluster shares no disk.
+by the parent, and nothing here assumes a file system shared with the caller except
+``job.submission_dir`` and ``job.support_dir``, which the zygote copies before the child starts.
+A ``DaskExecutor(client)`` would keep one ``LocalExecutor(workers=1)`` per dask worker process
+(created on first use, in a module global, so the zygote is started there by exec before any
+task data arrives), submit one task per job that returns ``next(iter(local.run([job])))``, and
+yield the results with ``distributed.as_completed``; a cluster without a shared disk ships the
+submission folder as bytes in the task and unpacks it into a private folder first.
 """
 
 from __future__ import annotations
@@ -58,6 +59,15 @@ class LocalExecutor:
     Use as a context manager; :meth:`run` yields one :class:`JobResult` per job as each
     finishes (in any order). A job whose zygote itself fails gets a result with ``error`` set
     and every call ``not_run``; the zygote is restarted for the next job.
+
+    ``hidden``: more paths no student may read even where they lie inside the Python
+    installation (a course directory, the output folder); the engine and the built-in course
+    are always hidden (:func:`cvquiz.grade.sandbox.hidden_paths`). Everything outside the
+    Python installation and system library folders is out of view anyway.
+
+    >>> with LocalExecutor(workers=2, sandbox="required") as ex:  # doctest: +SKIP
+    ...     for result in ex.run(jobs):
+    ...         print(result.submission_id, [c.status for c in result.calls])
     """
 
     def __init__(self, workers: int = 1, sandbox: sandbox.Policy = "required",

@@ -1,22 +1,25 @@
 """The worker: a zygote started by exec that forks one confined child per job.
 
-``python -m cvquiz.grade.worker POLICY`` is started by :class:`cvquiz.grade.executor.LocalExecutor`
-(never forked from the grader). It enters a network namespace, imports torch and numpy, calls
-``torch.set_num_threads(1)`` before any tensor op, and then serves jobs one at a time:
+``python -m cvquiz.grade.worker POLICY HIDDEN_JSON`` is started by
+:class:`cvquiz.grade.executor.LocalExecutor` (never forked from the grader). It enters a network
+namespace, imports torch and numpy, calls ``torch.set_num_threads(1)`` before any tensor op,
+builds its Landlock ruleset, and then serves jobs one at a time:
 
 1. the parent sends a frame: a pickled ``(Job, result_path, output_path)`` -- plain data of the
    parent's making (the zygote trusts the parent, never the reverse);
 2. the zygote empties its private folders (submission, support, work: the same folders for
    every job, so that one Landlock ruleset built at start serves every child), copies the
-   submission and support modules in, opens the two files the parent named, and forks the student's process as PID 1 of a new PID namespace
-   and the leader of a new session, so one ``killpg`` ends everything it started;
+   submission and support modules in, opens the two files the parent named, and forks the
+   student's process as PID 1 of a new PID namespace and the leader of a new session, so one
+   ``killpg`` ends everything it started;
 3. the student's process confines itself (:func:`cvquiz.grade.sandbox.confine`), then
    :func:`cvquiz.grade.child.run_calls` imports the student's modules and makes each call,
    writing one record per call straight to the result file; the zygote never reads results, so
    a later child cannot find an earlier submission's answers in the zygote's memory;
 4. the zygote watches a status pipe ("call i starts") and kills the process group when a call
-   or the import runs past its limit, reaps it, removes the private folder and answers the
-   parent with a JSON frame saying how the child ended.
+   or the import runs past its limit, kills the process group anyway when the child ends,
+   reaps it, empties the private folders and answers the parent with a JSON frame saying how
+   the child ended.
 """
 
 from __future__ import annotations
