@@ -292,7 +292,7 @@ def python_view(hidden: set[Path] | None = None) -> View:
     roots = [Path(p) for p in SYSTEM_READ]
     roots += [Path(paths[k]) for k in ("stdlib", "platstdlib", "purelib", "platlib")]
     roots.append(Path(sys.executable).resolve().parent)
-    view = View()
+    view = View(write=[Path("/dev/null")])  # students silence output by writing there
     seen: set[Path] = set()
     for root in roots:
         _grant(_resolved(root), hidden, view, seen)

@@ -213,6 +213,24 @@ def test_a_file_written_outside_the_work_folder_never_appears(executor, tmp_path
     assert not (out / "results.json").exists()
 
 
+def test_the_work_folder_temp_files_and_dev_null_are_usable(executor, tmp_path):
+    r = attack(executor, tmp_path, """
+        import os, tempfile
+        def f(x):
+            with open(os.devnull, "w") as null:
+                print("quiet", file=null)
+            with tempfile.NamedTemporaryFile("w+") as t:
+                t.write("scratch")
+                t.flush()
+                t.seek(0)
+                assert t.read() == "scratch"
+            with open("notes.txt", "w") as fh:
+                fh.write("mine")
+            return len(os.listdir("."))
+        """)
+    assert r.calls[0].status == "ok" and int(r.calls[0].value) == 1
+
+
 @needs("filesystem")
 def test_the_submission_folder_cannot_be_changed(executor, tmp_path):
     r = attack(executor, tmp_path, """
