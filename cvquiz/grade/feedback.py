@@ -33,8 +33,7 @@ def call_message(result: CallResult, *, module_file: str, function: str, time_li
     if s == "import_error":
         return Text(f"importing {module_file} failed: {d}", f"导入 {module_file} 失败：{d}")
     if s == "missing_function":
-        return Text(f"{module_file} defines no function {function}()" + (f" ({d})" if d else ""),
-                    f"{module_file} 中没有定义函数 {function}()" + (f"（{d}）" if d else ""))
+        return Text(f"{module_file} defines no function {function}()", f"{module_file} 中没有定义函数 {function}()")
     if s == "crash":
         return Text(f"{function}() raised an exception:\n{d}", f"{function}() 抛出了异常：\n{d}")
     if s == "timeout":
