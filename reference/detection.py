@@ -926,36 +926,37 @@ def _by_image(batch: Tensor, B: int) -> list[Tensor]:
 
 def _range_max_table(f: Tensor, levels_h: int, levels_w: int,
                      with_index: bool = False) -> tuple[Tensor, Tensor | None]:
-    """Sparse table of f (C, B, H, W): ``t[:, i, j, :, h, w] = max f[:, :, h:h + 2**i, w:w + 2**j]``
-    (cut at the edge); shape (C, Li + 1, Lj + 1, B, H, W). With ``with_index``, also where that
-    maximum is, as ``h * W + w``: the first in row-major order among equal values, the cell
-    torchvision's kernel picks (it scans rows, then columns, and takes a strictly greater value)."""
-    C, B, H, W = f.shape
-    t = f.new_empty(C, levels_h + 1, levels_w + 1, B, H, W)
-    t[:, 0, 0] = f
+    """Sparse table of f (B, H, W, C): ``t[i, j, :, h, w] = max f[:, h:h + 2**i, w:w + 2**j]``
+    (cut at the edge); shape (Li + 1, Lj + 1, B, H, W, C), channels last so that one bin corner
+    is one contiguous row. With ``with_index``, also where that maximum is, as ``h * W + w``: the
+    first in row-major order among equal values, the cell torchvision's kernel picks (it scans
+    rows, then columns, and takes a strictly greater value)."""
+    B, H, W, C = f.shape
+    t = f.new_empty(levels_h + 1, levels_w + 1, B, H, W, C)
+    t[0, 0] = f
     ix = None
     if with_index:
         ix = torch.empty(t.shape, dtype=torch.long, device=f.device)
-        ix[:, 0, 0] = torch.arange(H * W, device=f.device).view(H, W)
+        ix[0, 0] = torch.arange(H * W, device=f.device).view(1, H, W, 1)
 
     def merge(src: tuple[int, int], dst: tuple[int, int], s: int, dim: int) -> None:
         """dst[x] = the larger of src[x] and src[x + s] along dim (src[x] alone near the edge)."""
-        prev, cur = t[:, src[0], src[1]], t[:, dst[0], dst[1]]
+        prev, cur = t[src], t[dst]
         n = prev.shape[dim] - s
         cur.copy_(prev)
         a, b = prev.narrow(dim, 0, n), prev.narrow(dim, s, n)
         if ix is not None:
-            pa, pb = ix[:, src[0], src[1]].narrow(dim, 0, n), ix[:, src[0], src[1]].narrow(dim, s, n)
+            pa, pb = ix[src].narrow(dim, 0, n), ix[src].narrow(dim, s, n)
             take_b = (b > a) | ((b == a) & (pb < pa))
-            ix[:, dst[0], dst[1]].copy_(ix[:, src[0], src[1]])
-            ix[:, dst[0], dst[1]].narrow(dim, 0, n).copy_(torch.where(take_b, pb, pa))
+            ix[dst].copy_(ix[src])
+            ix[dst].narrow(dim, 0, n).copy_(torch.where(take_b, pb, pa))
         torch.maximum(a, b, out=cur.narrow(dim, 0, n))
 
     for i in range(levels_h + 1):
         if i:
-            merge((i - 1, 0), (i, 0), 1 << (i - 1), -2)
+            merge((i - 1, 0), (i, 0), 1 << (i - 1), -3)
         for j in range(1, levels_w + 1):
-            merge((i, j - 1), (i, j), 1 << (j - 1), -1)
+            merge((i, j - 1), (i, j), 1 << (j - 1), -2)
     return t, ix
 
 
@@ -1019,22 +1020,22 @@ def roi_pool(features: Tensor, rois: Tensor, output_size: int | tuple[int, int],
     li, lj = level(len_h, li_n), level(len_w, lj_n)  # (K, PH), (K, PW)
     rows = torch.stack([h0, h1 - 2 ** li], -1).clamp(0, H - 1)  # (K, PH, 2)
     cols = torch.stack([w0, w1 - 2 ** lj], -1).clamp(0, W - 1)  # (K, PW, 2)
-    # flat index into the table laid out (C, Li+1, Lj+1, B, H, W); corners (K, PH, PW, 2, 2)
+    # row of each bin corner in the table laid out (Li+1, Lj+1, B, H, W) x C; (K, PH, PW, 2, 2)
     lvl = li[:, :, None] * (lj_n + 1) + lj[:, None, :]  # (K, PH, PW)
     base = (lvl * B + batch[:, None, None]) * H * W
-    flat = base[..., None, None] + rows[:, :, None, :, None] * W + cols[:, None, :, None, :]
+    flat = (base[..., None, None] + rows[:, :, None, :, None] * W + cols[:, None, :, None, :]).reshape(-1)
     grad = features.requires_grad and torch.is_grad_enabled()
-    table, where = _range_max_table(features.detach().transpose(0, 1), li_n, lj_n, with_index=grad)
-    corners = table.view(C, -1)[:, flat.reshape(-1)].reshape(C, K, ph_n, pw_n, 4)
+    table, where = _range_max_table(features.detach().permute(0, 2, 3, 1), li_n, lj_n, with_index=grad)
+    corners = table.view(-1, C)[flat].view(K, ph_n, pw_n, 4, C)
     if not grad:
-        out = corners.amax(-1).permute(1, 0, 2, 3)
+        out = corners.amax(3)  # (K, PH, PW, C)
     else:  # read each maximum from its cell, so the gradient goes there (to the first of ties)
-        cell = where.view(C, -1)[:, flat.reshape(-1)].reshape(C, K, ph_n, pw_n, 4)
-        first = torch.where(corners == corners.amax(-1, keepdim=True), cell, H * W).amin(-1)
-        plane = batch[None, :, None, None] * C + torch.arange(C, device=device)[:, None, None, None]
-        out = features.reshape(-1)[plane * (H * W) + first.clamp(max=H * W - 1)].permute(1, 0, 2, 3)
+        cell = where.view(-1, C)[flat].view(K, ph_n, pw_n, 4, C)
+        first = torch.where(corners == corners.amax(3, keepdim=True), cell, H * W).amin(3)
+        plane = batch[:, None, None, None] * C + torch.arange(C, device=device)
+        out = features.reshape(-1)[plane * (H * W) + first.clamp(max=H * W - 1)]  # (K, PH, PW, C)
     empty = (h1 <= h0)[:, :, None] | (w1 <= w0)[:, None, :]  # (K, PH, PW)
-    return torch.where(empty[:, None], torch.zeros_like(out), out).contiguous()
+    return out.masked_fill(empty[..., None], 0).permute(0, 3, 1, 2).contiguous()
 
 
 def bilinear_sample(features: Tensor, x: Tensor, y: Tensor) -> Tensor:
@@ -1071,6 +1072,9 @@ def bilinear_sample(features: Tensor, x: Tensor, y: Tensor) -> Tensor:
     wx = (1 - (x[:, None] - cols).abs()).clamp(min=0)  # (P, W)
     wy = (1 - (y[:, None] - rows).abs()).clamp(min=0)  # (P, H)
     return torch.einsum("...hw,ph,pw->...p", features, wy, wx)
+
+
+_ROI_CHUNK = 32  # RoIs per pair of matrix products in roi_align
 
 
 def roi_align(features: Tensor, rois: Tensor, output_size: int | tuple[int, int],
@@ -1157,12 +1161,14 @@ def _roi_align(features: Tensor, rois: Tensor, ph_n: int, pw_n: int, spatial_sca
 
     ay = weights(1, ph_n, H)  # (K, PH, H)
     ax = weights(0, pw_n, W)  # (K, PW, W)
-    out = features.new_zeros(K, C, ph_n, pw_n)
+    out = features.new_empty(K, ph_n, C, pw_n)
     for b, idx in enumerate(_by_image(batch, B)):  # per image: two matrix products, no gather of maps
-        if idx.numel():
-            tmp = torch.einsum("chw,kqw->khcq", features[b], ax[idx])  # (k, H, C, PW)
-            out[idx] = torch.einsum("kph,khcq->kcpq", ay[idx], tmp)
-    return out / count[:, None, None, None]
+        rows_of_map = features[b].transpose(0, 1).reshape(H, C * W)  # (H, C·W)
+        for part in idx.split(_ROI_CHUNK):  # a chunk's intermediate stays in cache
+            k = part.shape[0]
+            tmp = (ay[part].reshape(k * ph_n, H) @ rows_of_map).view(k, ph_n * C, W)  # Σ_h: (k, PH·C, W)
+            out[part] = (tmp @ ax[part].transpose(1, 2)).view(k, ph_n, C, pw_n)  # Σ_w: (k, PH, C, PW)
+    return out.permute(0, 2, 1, 3).div_(count[:, None, None, None]).contiguous()
 
 
 # ---------------------------------------------------------------------------- masks
