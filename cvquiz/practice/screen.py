@@ -15,7 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text as RichText
 
-from cvquiz.answers.check import format_answer
+from cvquiz.problems.display import answer_text
 from cvquiz.practice.session import Item, Outcome, Part, Summary
 from cvquiz.text import Text
 
@@ -131,7 +131,7 @@ class Screen:
         mark = self.label("correct" if outcome.verdict.correct else "wrong")
         line = f"{mark}"
         if not outcome.verdict.correct:
-            line += f" — {part.name} = {format_answer(part.kind, part.expected)}"
+            line += f" — {part.name} = {answer_text(part.kind, part.expected, part.tolerance)}"
         self.console.print(line, style=None if self.plain else ("green" if outcome.verdict.correct else "red"))
 
     def show_result(self, outcome: Outcome) -> None:
@@ -141,7 +141,7 @@ class Screen:
         ok = bool(attempt.correct)
         lines: list[str] = []
         for part, verdict in zip(item.parts, attempt.verdicts):
-            shown = format_answer(part.kind, part.expected)
+            shown = answer_text(part.kind, part.expected, part.tolerance)
             if part.kind == "choice" and item.choices:
                 shown = f"{LETTERS[part.expected]}) {self.t(item.choices[part.expected])}"
             elif part.kind == "multi" and item.choices:

@@ -119,10 +119,15 @@ def to_json(variants: Iterable[Variant]) -> str:
 # Text, Markdown, LaTeX
 
 def shown_answer(variant: Variant) -> str:
-    """The expected answer as a student would type it (``3/7 ≈ 0.4286``, ``0 2 5``)."""
-    from cvquiz.answers.check import format_answer
+    """The expected answer as a student reads it (``3/7 ≈ 0.4286``, ``23 − 2√11 ≈ 16.37``, ``0 2 5``), each part
+    of a mapping with its own tolerance's digits."""
+    from cvquiz.problems.display import answer_text
 
-    return format_answer(variant.answer_kind, variant.answer, tolerance=variant.tolerance)
+    if variant.answer_kind != "mapping":
+        return answer_text(variant.answer_kind, variant.answer, variant.tolerance)
+    kinds, tolerances = variant.parts_kind or {}, variant.part_tolerances or {}
+    return "; ".join(f"{name}: {answer_text(kinds.get(name, 'number'), value, tolerances.get(name, variant.tolerance))}"
+                     for name, value in variant.answer.items())
 
 
 _LABELS = {

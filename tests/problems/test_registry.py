@@ -102,7 +102,7 @@ def test_registering_a_kind_twice_is_refused():
 
 @pytest.mark.parametrize("value,text", [
     (sympy.Rational(7, 20), "0.35"), (sympy.Rational(-1, 8), "-0.125"), (sympy.Integer(3), "3"),
-    (sympy.Rational(3, 7), "3/7"), (sympy.sqrt(2) / 2, "sqrt(2)/2"), (sympy.E, "exp(1)"),
+    (sympy.Rational(3, 7), "3/7"), (sympy.sqrt(2) / 2, "√2/2"), (sympy.E, "e"),
     (sympy.Rational(1, 1000), "0.001"),
 ], ids=["decimal", "negative", "integer", "fraction", "surd", "e", "small"])
 def test_show_writes_exact_numbers_as_a_person_does(value, text):
