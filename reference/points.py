@@ -28,22 +28,48 @@ __all__ = [
 ]
 
 
-def _shape(t: Tensor) -> str:
-    return "(" + ", ".join(str(s) for s in t.shape) + ")"
+def _describe(x: object) -> str:
+    """What an argument is, for error messages: ``Tensor[3, 5] float32``, or a value's repr."""
+    if isinstance(x, Tensor):
+        return f"Tensor[{', '.join(str(s) for s in x.shape)}] {str(x.dtype).removeprefix('torch.')}"
+    if x is None or isinstance(x, (bool, int, float, str)):
+        return repr(x)
+    return type(x).__name__
 
 
-def _require_tensor(x: object, name: str) -> Tensor:
+def _check_tensor(x: object, name: str, expected: str) -> Tensor:
+    """Raise ``ValueError("<name>: expected <expected>, got <_describe(x)>")`` unless x is a tensor."""
     if not isinstance(x, Tensor):
-        raise ValueError(f"{name}: expected a torch.Tensor, got {type(x).__name__}")
+        raise ValueError(f"{name}: expected {expected}, got {_describe(x)}")
     return x
 
 
-def _require_points(points: object, name: str = "points") -> None:
-    points = _require_tensor(points, name)
-    if points.dim() != 3 or points.shape[-1] < 1:
-        raise ValueError(f"{name}: expected Tensor[B, N, 3], got shape {_shape(points)}")
-    if not points.is_floating_point():
-        raise ValueError(f"{name}: expected a floating-point tensor, got dtype {points.dtype}")
+def _check_points(points: object, name: str = "points", like: Tensor | None = None) -> Tensor:
+    """A float Tensor[B, N, 3] (any number of coordinate columns); with ``like``, the same B and columns."""
+    expected = "a float Tensor[B, N, 3]" if like is None else f"a float Tensor[B={like.shape[0]}, M, {like.shape[2]}]"
+    _check_tensor(points, name, expected)
+    if points.dim() != 3 or points.shape[-1] < 1 or not points.is_floating_point() or (
+            like is not None and (points.shape[0] != like.shape[0] or points.shape[2] != like.shape[2])):
+        raise ValueError(f"{name}: expected {expected}, got {_describe(points)}")
+    return points
+
+
+def _check_finite(points: Tensor, name: str = "points") -> None:
+    """NaN or inf coordinates have no nearest or farthest point: refuse them (one host sync)."""
+    if not bool(torch.isfinite(points).all()):
+        raise ValueError(f"{name}: expected finite coordinates, got NaN or inf in {_describe(points)}")
+
+
+def _check_int(value: object, name: str, low: int, high: int | None = None, expected: str | None = None) -> int:
+    """An int (not a bool) in ``[low, high]``; ``expected`` overrides the description."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        raise ValueError(f"{name}: expected {expected or f'an int >= {low}'}, got {_describe(value)}")
+    return value
+
+
+def _opmath(x: Tensor) -> Tensor:
+    """Half-precision coordinates widened to float32: a float16 squared distance overflows past 256."""
+    return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
 
 
 def _gather_rows(x: Tensor, idx: Tensor) -> Tensor:
@@ -73,25 +99,23 @@ def farthest_point_sample(points: Tensor, k: int, start: int = 0) -> Tensor:
     Reference: Qi et al., PointNet++ (NeurIPS 2017), Sec. 3.2 "Sampling layer"; cheatsheet §1.
     Concepts: points.pointnet2
     """
-    _require_points(points)
-    B, N, _ = points.shape
-    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= N:
-        raise ValueError(f"k: expected an int in [1, N={N}], got {k!r}")
-    if not isinstance(start, int) or isinstance(start, bool) or not 0 <= start < N:
-        raise ValueError(f"start: expected an int in [0, N={N}), got {start!r}")
-    idx = torch.empty(B, k, dtype=torch.long, device=points.device)
-    idx[:, 0] = start
+    _check_points(points)
+    B, N, P = points.shape
+    _check_int(k, "k", 1, N, f"an int in [1, N={N}]")
+    _check_int(start, "start", 0, N - 1, f"an int in [0, N={N})")
+    _check_finite(points)
+    p = _opmath(points)  # float16 distances overflow: compare them in float32
     # distance of every point to its nearest picked point; picked points get -1 so they never win
-    dist = torch.full((B, N), float("inf"), dtype=points.dtype, device=points.device)
-    rows = torch.arange(B, device=points.device)
-    last = idx[:, 0]
-    for j in range(1, k):  # inherently sequential over the k samples; vectorized over B and N
-        dist[rows, last] = -1.0
-        d = (points - points[rows, last].unsqueeze(1)).square().sum(-1)  # (B, N)
-        dist = torch.minimum(dist, d)
+    dist = torch.full((B, N), float("inf"), dtype=p.dtype, device=p.device)
+    last = torch.full((B,), start, dtype=torch.long, device=p.device)
+    picks = [last]
+    for _ in range(1, k):  # inherently sequential over the k samples; vectorized over B and N
+        dist.scatter_(1, last.unsqueeze(1), -1.0)
+        center = torch.gather(p, 1, last.view(B, 1, 1).expand(B, 1, P))  # (B, 1, 3)
+        torch.minimum(dist, torch.sub(p, center).square_().sum(-1), out=dist)  # (B, N)
         last = torch.argmax(dist, dim=1)  # first maximal index: ties to the lowest index
-        idx[:, j] = last
-    return idx
+        picks.append(last)
+    return torch.stack(picks, dim=1)  # (B, k)
 
 
 def ball_query(points: Tensor, centers: Tensor, radius: float, k: int) -> Tensor:
@@ -115,26 +139,24 @@ def ball_query(points: Tensor, centers: Tensor, radius: float, k: int) -> Tensor
     Reference: Qi et al., PointNet++ (NeurIPS 2017), Sec. 3.2 "Grouping layer"; cheatsheet §1.
     Concepts: points.pointnet2
     """
-    _require_points(points)
-    _require_points(centers, "centers")
+    _check_points(points)
+    _check_points(centers, "centers", like=points)
     B, N, P = points.shape
-    if centers.shape[0] != B or centers.shape[2] != P:
-        raise ValueError(f"centers: expected Tensor[B={B}, M, {P}], got shape {_shape(centers)}")
     if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not radius > 0:
-        raise ValueError(f"radius: expected a positive number, got {radius!r}")
-    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-        raise ValueError(f"k: expected an int >= 1, got {k!r}")
-    d2 = (centers.unsqueeze(2) - points.unsqueeze(1)).square().sum(-1)  # (B, M, N)
+        raise ValueError(f"radius: expected a positive number, got {_describe(radius)}")
+    _check_int(k, "k", 1)
+    p, c = _opmath(points), _opmath(centers)
+    d2 = (c.unsqueeze(2) - p.unsqueeze(1)).square().sum(-1)  # (B, M, N)
     inside = d2 < radius * radius
-    ar = torch.arange(N, device=points.device).expand_as(inside)
-    # outside points get the sentinel N, so a sort puts the inside ones first in index order
-    cand = torch.where(inside, ar, torch.full_like(ar, N))
-    cand = torch.sort(cand, dim=-1).values[..., :k]  # (B, M, min(k, N))
+    # The first k inside points by a selection, not a sort of all N: inside points get the key
+    # N - index (distinct, larger for lower indices), outside ones -1; topk takes the k largest keys.
+    key = torch.where(inside, N - torch.arange(N, device=points.device), -1)  # (B, M, N)
+    top = torch.topk(key, min(k, N), dim=-1)  # (B, M, min(k, N)), inside points in index order first
+    cand = torch.where(top.values > 0, top.indices, -1)
     if cand.shape[-1] < k:
-        cand = torch.cat([cand, cand.new_full((B, cand.shape[1], k - cand.shape[-1]), N)], dim=-1)
+        cand = torch.cat([cand, cand.new_full((B, cand.shape[1], k - cand.shape[-1]), -1)], dim=-1)
     first = cand[..., :1]
-    cand = torch.where(cand == N, first.expand_as(cand), cand)
-    return torch.where(cand == N, torch.full_like(cand, -1), cand)
+    return torch.where(cand < 0, first.expand_as(cand), cand)  # pad with the first (-1 when there is none)
 
 
 def group(points: Tensor, centers: Tensor, idx: Tensor, features: Tensor | None = None) -> Tensor:
@@ -155,19 +177,19 @@ def group(points: Tensor, centers: Tensor, idx: Tensor, features: Tensor | None 
     Reference: Qi et al., PointNet++ (NeurIPS 2017), Sec. 3.2 "Grouping layer" (relative coordinates).
     Concepts: points.pointnet2
     """
-    _require_points(points)
-    _require_points(centers, "centers")
+    _check_points(points)
+    _check_points(centers, "centers", like=points)
     B, N, P = points.shape
-    if centers.shape[0] != B or centers.shape[2] != P:
-        raise ValueError(f"centers: expected Tensor[B={B}, M, {P}], got shape {_shape(centers)}")
     M = centers.shape[1]
-    _require_tensor(idx, "idx")
+    expected = f"Tensor[B={B}, M={M}, k] int64"
+    _check_tensor(idx, "idx", expected)
     if idx.dim() != 3 or idx.shape[:2] != (B, M) or idx.dtype != torch.long:
-        raise ValueError(f"idx: expected Tensor[B={B}, M={M}, k] int64, got shape {_shape(idx)} {idx.dtype}")
+        raise ValueError(f"idx: expected {expected}, got {_describe(idx)}")
     if features is not None:
-        _require_tensor(features, "features")
+        expected = f"Tensor[B={B}, N={N}, C]"
+        _check_tensor(features, "features", expected)
         if features.dim() != 3 or features.shape[:2] != (B, N):
-            raise ValueError(f"features: expected Tensor[B={B}, N={N}, C], got shape {_shape(features)}")
+            raise ValueError(f"features: expected {expected}, got {_describe(features)}")
     valid = idx >= 0
     safe = idx.clamp(min=0)
     rel = _gather_rows(points, safe) - centers.unsqueeze(2)  # (B, M, k, 3)
@@ -211,20 +233,19 @@ def set_abstraction(
     Reference: Qi et al., PointNet++ (NeurIPS 2017), Sec. 3.2, Fig. 2; cheatsheet §1.
     Concepts: points.pointnet2
     """
-    _require_points(points)
+    _check_points(points)
     if isinstance(mlp, Tensor) or not isinstance(mlp, Sequence) or len(mlp) == 0:
-        raise ValueError(f"mlp: expected a non-empty sequence of (weight, bias) pairs, got {type(mlp).__name__}")
+        raise ValueError(f"mlp: expected a non-empty sequence of (weight, bias) pairs, got {_describe(mlp)}")
     width = points.shape[-1] + (0 if features is None else features.shape[-1])
     for i, layer in enumerate(mlp):
         if not isinstance(layer, (tuple, list)) or len(layer) != 2:
-            raise ValueError(f"mlp[{i}]: expected a (weight, bias) pair, got {type(layer).__name__}")
+            raise ValueError(f"mlp[{i}]: expected a (weight, bias) pair, got {_describe(layer)}")
         W, b = layer
-        _require_tensor(W, f"mlp[{i}] weight")
+        _check_tensor(W, f"mlp[{i}] weight", f"Tensor[{width}, C_out]")
         if W.dim() != 2 or W.shape[0] != width:
-            raise ValueError(f"mlp[{i}] weight: expected Tensor[{width}, C_out], got shape {_shape(W)}")
+            raise ValueError(f"mlp[{i}] weight: expected Tensor[{width}, C_out], got {_describe(W)}")
         if b is not None and (not isinstance(b, Tensor) or b.shape != (W.shape[1],)):
-            got = _shape(b) if isinstance(b, Tensor) else type(b).__name__
-            raise ValueError(f"mlp[{i}] bias: expected Tensor[{W.shape[1]}], got {got}")
+            raise ValueError(f"mlp[{i}] bias: expected Tensor[{W.shape[1]}] or None, got {_describe(b)}")
         width = W.shape[1]
     center_idx = farthest_point_sample(points, num_centers, start)  # (B, M)
     centers = _gather_rows(points, center_idx)  # (B, M, 3)
@@ -246,7 +267,7 @@ def _voxel_size3(voxel_size: float | Sequence[float], name: str = "voxel_size") 
     else:
         raise ValueError(f"{name}: expected a positive number or 3 numbers (x, y, z), got {voxel_size!r}")
     if not all(s > 0 for s in sizes):
-        raise ValueError(f"{name}: expected positive sizes, got {voxel_size!r}")
+        raise ValueError(f"{name}: expected a positive number or 3 positive numbers (x, y, z), got {voxel_size!r}")
     return sizes
 
 
@@ -278,14 +299,15 @@ def voxelize(
     Reference: cheatsheet §1 "Voxelization"; Zhou & Tuzel, VoxelNet (CVPR 2018), Sec. 2.1.1.
     Concepts: points.voxelization
     """
-    _require_tensor(points, "points")
-    _require_tensor(features, "features")
+    expected = "a float Tensor[N, 3] or Tensor[B, N, 3]"
+    _check_tensor(points, "points", expected)
     if points.dim() not in (2, 3) or points.shape[-1] != 3 or not points.is_floating_point():
-        raise ValueError("points: expected a float Tensor[N, 3] or Tensor[B, N, 3], "
-                         f"got shape {_shape(points)} {points.dtype}")
+        raise ValueError(f"points: expected {expected}, got {_describe(points)}")
+    expected = "Tensor[N, C]" if points.dim() == 2 else "Tensor[B, N, C]"
+    expected += f" matching points {_describe(points)}"
+    _check_tensor(features, "features", expected)
     if features.dim() != points.dim() or features.shape[:-1] != points.shape[:-1]:
-        want = "Tensor[N, C]" if points.dim() == 2 else "Tensor[B, N, C]"
-        raise ValueError(f"features: expected {want} matching points {_shape(points)}, got shape {_shape(features)}")
+        raise ValueError(f"features: expected {expected}, got {_describe(features)}")
     sizes = _voxel_size3(voxel_size)
     if isinstance(point_range, Tensor) or not isinstance(point_range, Sequence) or len(point_range) != 6:
         raise ValueError("point_range: expected 6 numbers (x_min, y_min, z_min, x_max, y_max, z_max), "
@@ -313,18 +335,21 @@ def voxelize(
     pts, feats, bidx = pts[keep], feats[keep], bidx[keep]
     # clamp guards against p just below range_max rounding up to G
     vox = torch.floor((pts - lo_t) / size_t).long().clamp(min=torch.zeros_like(grid_t), max=grid_t - 1)  # (N', 3)
-    key = ((bidx * grid[0] + vox[:, 0]) * grid[1] + vox[:, 1]) * grid[2] + vox[:, 2]
-    uniq, inverse, counts = torch.unique(key, sorted=True, return_inverse=True, return_counts=True)
-    M = uniq.shape[0]
-    sums = torch.zeros(M, feats.shape[1], dtype=feats.dtype, device=dev).index_add_(0, inverse, feats)
-    mean = sums / counts.unsqueeze(1).to(feats.dtype)
-    z = uniq % grid[2]
-    y = (uniq // grid[2]) % grid[1]
-    x = (uniq // (grid[2] * grid[1])) % grid[0]
-    cols = [x, y, z]
-    if batched:
-        cols.insert(0, uniq // (grid[2] * grid[1] * grid[0]))
-    return torch.stack(cols, dim=1), mean, counts
+    n_batch = points.shape[0] if batched else 1
+    if n_batch * grid[0] * grid[1] * grid[2] <= torch.iinfo(torch.long).max:  # exact in Python ints
+        key = ((bidx * grid[0] + vox[:, 0]) * grid[1] + vox[:, 1]) * grid[2] + vox[:, 2]
+        uniq, inverse, counts = torch.unique(key, sorted=True, return_inverse=True, return_counts=True)
+        z = uniq % grid[2]
+        y = (uniq // grid[2]) % grid[1]
+        x = (uniq // (grid[2] * grid[1])) % grid[0]
+        coords = torch.stack([uniq // (grid[2] * grid[1] * grid[0]), x, y, z], dim=1)
+    else:  # the linear key would overflow int64: unique rows (b, x, y, z), the same lexicographic order
+        coords, inverse, counts = torch.unique(torch.cat([bidx.unsqueeze(1), vox], dim=1), dim=0,
+                                               return_inverse=True, return_counts=True)
+    M = coords.shape[0]
+    sums = torch.zeros(M, feats.shape[1], dtype=_opmath(feats).dtype, device=dev).index_add_(0, inverse, _opmath(feats))
+    mean = (sums / counts.unsqueeze(1).to(sums.dtype)).to(feats.dtype)
+    return (coords if batched else coords[:, 1:]), mean, counts
 
 
 def _row_keys(rows: Tensor, lo: Tensor, extent: Tensor) -> Tensor:
@@ -375,25 +400,25 @@ def sparse_conv3d(
     cheatsheet §1 "Sparse Convolution".
     Concepts: points.sparse_conv
     """
-    _require_tensor(coords, "coords")
-    _require_tensor(features, "features")
-    _require_tensor(weight, "weight")
+    expected = "Tensor[M, 3] or Tensor[M, 4] int64"
+    _check_tensor(coords, "coords", expected)
     if coords.dim() != 2 or coords.shape[1] not in (3, 4) or coords.dtype != torch.long:
-        raise ValueError("coords: expected Tensor[M, 3] or Tensor[M, 4] int64, "
-                         f"got shape {_shape(coords)} {coords.dtype}")
+        raise ValueError(f"coords: expected {expected}, got {_describe(coords)}")
     M = coords.shape[0]
+    expected = f"Tensor[M={M}, C_in]"
+    _check_tensor(features, "features", expected)
     if features.dim() != 2 or features.shape[0] != M:
-        raise ValueError(f"features: expected Tensor[M={M}, C_in], got shape {_shape(features)}")
+        raise ValueError(f"features: expected {expected}, got {_describe(features)}")
     C_in = features.shape[1]
+    expected = f"Tensor[K, K, K, C_in={C_in}, C_out] with K odd"
+    _check_tensor(weight, "weight", expected)
     if weight.dim() != 5 or weight.shape[0] % 2 != 1 or not (weight.shape[0] == weight.shape[1] == weight.shape[2]) \
             or weight.shape[3] != C_in:
-        raise ValueError(f"weight: expected Tensor[K, K, K, C_in={C_in}, C_out] with K odd, got shape {_shape(weight)}")
+        raise ValueError(f"weight: expected {expected}, got {_describe(weight)}")
     K, C_out = weight.shape[0], weight.shape[4]
     if bias is not None and (not isinstance(bias, Tensor) or bias.shape != (C_out,)):
-        got = _shape(bias) if isinstance(bias, Tensor) else type(bias).__name__
-        raise ValueError(f"bias: expected Tensor[C_out={C_out}], got {got}")
-    if not isinstance(stride, int) or isinstance(stride, bool) or stride < 1:
-        raise ValueError(f"stride: expected an int >= 1, got {stride!r}")
+        raise ValueError(f"bias: expected Tensor[C_out={C_out}] or None, got {_describe(bias)}")
+    _check_int(stride, "stride", 1)
     if submanifold and stride != 1:
         raise ValueError(f"stride: submanifold convolution keeps the input sites, expected 1, got {stride}")
     if M and torch.unique(coords, dim=0).shape[0] != M:
@@ -424,14 +449,17 @@ def sparse_conv3d(
     extent = both.amax(dim=0) - lo + 1
     table = _row_keys(coords, lo, extent)  # the hash of active sites: sorted keys + their rows
     table_sorted, order = torch.sort(table)
-    out = features.new_zeros(out_coords.shape[0], C_out)
-    w = weight.reshape(-1, C_in, C_out)  # (K³, C_in, C_out), same offset order as `offsets`
-    for j in range(offsets.shape[0]):  # one lookup and one matmul per kernel offset
-        qk = _row_keys(queries[j], lo, extent)
-        pos = torch.searchsorted(table_sorted, qk).clamp(max=M - 1)
-        hit = table_sorted[pos] == qk
-        src = order[pos[hit]]
-        out[hit] += features[src] @ w[j]
+    # Gather-GEMM (im2col over the active sites): look every (offset, output) query up at once,
+    # gather the input features it reads (zeros where the site is inactive), and do one matmul
+    # (M', K³·C_in) @ (K³·C_in, C_out). The same sum as Σ_δ features[o·s + δ] @ weight[δ + r],
+    # with no host sync per offset.
+    qk = _row_keys(queries.reshape(-1, coords.shape[1]), lo, extent)  # (K³·M',)
+    pos = torch.searchsorted(table_sorted, qk).clamp(max=M - 1)
+    hit = (table_sorted[pos] == qk).unsqueeze(1)  # (K³·M', 1)
+    cols = features[order[pos]] * hit.to(features.dtype)  # (K³·M', C_in)
+    M_out = out_coords.shape[0]
+    cols = cols.reshape(-1, M_out, C_in).transpose(0, 1).reshape(M_out, -1)  # (M', K³·C_in)
+    out = cols @ weight.reshape(-1, C_out)  # rows of weight in the same offset order as `offsets`
     if bias is not None:
         out = out + bias
     return out_coords, out

@@ -90,13 +90,37 @@ def test_fps_indices_are_distinct_and_start_with_start(P, device, n, seed, data)
 
 
 @pytest.mark.parametrize("args, message", [
-    ((torch.zeros(5, 3), 2), "points: expected Tensor[B, N, 3]"),
-    ((torch.zeros(1, 5, 3), 6), "k: expected an int in [1, N=5]"),
-    ((torch.zeros(1, 5, 3), 2, 5), "start: expected an int in [0, N=5)"),
-], ids=["unbatched", "k-too-large", "start-out-of-range"])
+    ((torch.zeros(5, 3), 2), "points: expected a float Tensor[B, N, 3], got Tensor[5, 3] float32"),
+    ((torch.zeros(1, 5, 3), 6), "k: expected an int in [1, N=5], got 6"),
+    ((torch.zeros(1, 5, 3), 2, 5), "start: expected an int in [0, N=5), got 5"),
+    (([[[0.0, 0.0, 0.0]]], 1), "points: expected a float Tensor[B, N, 3], got list"),
+    ((torch.tensor([[[0.0, 0, 0], [float("nan"), 0, 0]]]), 2),
+     "points: expected finite coordinates, got NaN or inf in Tensor[1, 2, 3] float32"),
+], ids=["unbatched", "k-too-large", "start-out-of-range", "list", "nan"])
 def test_fps_rejects_bad_arguments_by_name(P, args, message):
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(ValueError) as info:
         P.farthest_point_sample(*args)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=["float16", "bfloat16"])
+def test_fps_in_half_precision_picks_what_float32_picks_on_a_large_cloud(P, device, dtype):
+    # coordinates in the hundreds: float16 squared distances overflow to inf unless widened
+    g = torch.Generator().manual_seed(4)
+    pts = (torch.rand(2, 300, 3, generator=g) * 1000).to(dtype)
+    idx = P.farthest_point_sample(pts.to(device), 20)
+    assert idx.cpu().tolist() == P.farthest_point_sample(pts.float(), 20).tolist()
+    assert all(len(set(row)) == 20 for row in idx.tolist())
+
+
+def test_fps_on_a_non_contiguous_cloud_matches_the_slow_loop(P, device):
+    g = torch.Generator().manual_seed(5)
+    pts = torch.randn(3, 30, 2, generator=g, dtype=torch.float64).transpose(0, 1)  # (30, 3, 2) -> use (2, 30, 3)
+    pts = pts.permute(2, 0, 1)  # (2, 30, 3), not contiguous
+    assert not pts.is_contiguous()
+    idx = P.farthest_point_sample(pts.to(device), 8, start=3)
+    for b in range(2):
+        assert idx[b].tolist() == fps_loop(pts[b].contiguous().numpy(), 8, 3)
 
 
 # ---------------------------------------------------------------- ball query and grouping
@@ -216,6 +240,24 @@ def test_voxelize_batched_adds_a_batch_column_first(P, device):
     assert torch.allclose(mean[0], torch.tensor([0.55, 0.55, 0.55], device=device))
 
 
+def test_batched_voxelize_on_a_grid_finer_than_an_int64_key_keeps_voxels_apart(P, device):
+    # 2 clouds x (4e6)^3 voxels > 2^63: a linear key (b·G + x)·G… would wrap and merge voxels
+    pts = torch.tensor([[[0.0, 0, 0], [1e-6, 0, 0]], [[0.0, 0, 0], [0.0, 0, 0.999999]]], dtype=torch.float64)
+    coords, mean, counts = P.voxelize(pts.to(device), pts.to(device), 2.5e-7, (0, 0, 0, 1, 1, 1))
+    assert coords.tolist() == [[0, 0, 0, 0], [0, 4, 0, 0], [1, 0, 0, 0], [1, 0, 0, 3999996]]
+    assert counts.tolist() == [1, 1, 1, 1]
+    torch.testing.assert_close(mean.cpu(), pts.reshape(4, 3))
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=["float16", "bfloat16"])
+def test_ball_query_in_half_precision_agrees_with_float32(P, device, dtype):
+    g = torch.Generator().manual_seed(6)
+    pts = (torch.rand(1, 60, 3, generator=g) * 400).to(dtype)  # squared distances past float16's range
+    centers = pts[:, :5]
+    idx = P.ball_query(pts.to(device), centers.to(device), 150.0, 8)
+    assert idx.cpu().tolist() == P.ball_query(pts.float(), centers.float(), 150.0, 8).tolist()
+
+
 def test_voxelize_names_a_bad_range(P):
     with pytest.raises(ValueError, match="point_range: expected 6 numbers"):
         P.voxelize(torch.rand(4, 3), torch.rand(4, 1), 0.5, (0, 0, 0, 1, 1))
@@ -296,6 +338,22 @@ def test_sparse_conv3d_rejects_bad_arguments_by_name(P, kwargs, message):
     args.update(kwargs)
     with pytest.raises(ValueError, match=re.escape(message)):
         P.sparse_conv3d(**args)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(weight=torch.zeros(2, 2, 2, 1, 1)),
+     "weight: expected Tensor[K, K, K, C_in=1, C_out] with K odd, got Tensor[2, 2, 2, 1, 1] float32"),
+    (dict(coords=torch.zeros(2, 3)), "coords: expected Tensor[M, 3] or Tensor[M, 4] int64, got Tensor[2, 3] float32"),
+    (dict(bias=torch.zeros(2)), "bias: expected Tensor[C_out=1] or None, got Tensor[2] float32"),
+    (dict(stride=0, submanifold=False), "stride: expected an int >= 1, got 0"),
+], ids=["even-kernel", "float-coords", "bias", "stride"])
+def test_sparse_conv3d_error_messages_are_exact(P, kwargs, message):
+    args = dict(coords=torch.tensor([[0, 0, 0], [1, 1, 1]]), features=torch.zeros(2, 1),
+                weight=torch.zeros(3, 3, 3, 1, 1))
+    args.update(kwargs)
+    with pytest.raises(ValueError) as info:
+        P.sparse_conv3d(**args)
+    assert str(info.value) == message
 
 
 # ---------------------------------------------------------------- slow sweeps (pytest -m slow)
