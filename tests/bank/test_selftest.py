@@ -66,7 +66,7 @@ def test_a_generated_question_is_warned_only_when_neither_it_nor_its_generator_h
             "f.yaml:15: hint: bare: a generated question without a hint; expected a hint in 'en' and 'zh' "
             "(a nudge towards the method, not the answer)"]
     finally:
-        reg._REGISTRY.pop("bank_test_nohint", None)
+        reg.unregister("bank_test_nohint")
 
 
 def test_choice_truefalse_and_code_questions_want_no_hint():
