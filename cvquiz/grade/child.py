@@ -49,7 +49,7 @@ def run_calls(job: Job, sub: Path, support: Path) -> None:
     import torch
 
     sys.dont_write_bytecode = True
-    sys.path[:] = [str(sub), str(support)] + [p for p in sys.path if _is_system_path(p)]
+    sys.path[:] = [str(sub), str(support)] + _system_paths()
     modules: dict[str, object] = {}
     for i, call in enumerate(job.calls):
         if call.module not in modules:
@@ -90,11 +90,14 @@ def run_calls(job: Job, sub: Path, support: Path) -> None:
                      returned_type=returned, torch_dtype=tdtype)
 
 
-def _is_system_path(p: str) -> bool:
+def _system_paths() -> list[str]:
+    """The entries of ``sys.path`` inside the Python installation (no checkout, no engine)."""
     import sysconfig
 
-    roots = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-    return any(p == r or p.startswith(r + os.sep) for r in roots) or p.endswith(".zip")
+    paths = sysconfig.get_paths()
+    roots = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    return [p for p in sys.path if p.endswith(".zip")
+            or any(p == r or p.startswith(r + os.sep) for r in roots)]
 
 
 def _has_attr(module: object, name: str) -> bool:

@@ -24,6 +24,7 @@ builds its Landlock ruleset, and then serves jobs one at a time:
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import pickle
@@ -95,6 +96,10 @@ def main() -> None:  # pragma: no cover - runs in the exec'd zygote (tested thro
     if not sandbox.readable_by_others(Path(sandbox.sysconfig.get_paths()["stdlib"])):
         _preload_stdlib()
     room = make_room(policy, tuple(Path(h) for h in json.loads(hidden)))
+    # Everything loaded so far is shared with every child: keep the cyclic GC off it, so a
+    # collection in a child does not touch (and copy) every page of the zygote's heap.
+    gc.collect()
+    gc.freeze()
     write_frame(proto_out, json.dumps({"ready": True, "netns": netns, "pid": os.getpid()}).encode())
     try:
         while (frame := read_frame(proto_in)) is not None:
