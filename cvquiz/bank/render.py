@@ -16,6 +16,7 @@ LABELS = {
     "accepted": Text("Accepted", "判定标准"), "solution": Text("Worked solution", "解答"),
     "symbols": Text("Symbols", "可用符号"), "assignment": Text("Code assignment", "编程作业"),
     "true": Text("true", "对"), "false": Text("false", "错"), "set": Text("in any order", "顺序不限"),
+    "follows": Text("Continues", "接续"),
 }
 COLON = Text(": ", "：")
 
@@ -31,12 +32,15 @@ def _colon(lang: str) -> str:
 def render_question(q, lang: str, seed: str = "0") -> list[str]:
     """``q`` (a :class:`~cvquiz.bank.schema.Question`) as plain text blocks in ``lang``.
 
-    The blocks: header, prompt, choices, hint, a rule, answer, explanation. ``seed`` (hex) picks
-    the variant of a generated question; a bad one is a ``ProblemError`` naming ``seed``.
+    The blocks: header (with the lead a follower continues), prompt, choices, hint, a rule, answer,
+    explanation. ``seed`` (hex) picks the variant of a generated question; a bad one is a
+    ``ProblemError`` naming ``seed``.
     """
     from cvquiz.bank import schema as S
 
     out = [f"{q.id} · {q.kind} · difficulty {q.difficulty} · {', '.join(q.concepts)}  ({q.where})"]
+    if q.follows is not None:  # asked after its lead, whose setting it reuses
+        out[0] += f"\n{_label('follows', lang)}{_colon(lang)}{q.follows}"
     if q.prompt is not None:
         out.append(q.prompt.get(lang))
     answer_lines: list[str] = []

@@ -38,3 +38,11 @@ def test_a_generated_question_renders_the_variant_of_the_seed_with_its_solution(
 def test_a_bad_seed_names_the_argument(bank):
     with pytest.raises(ProblemError, match="^seed: expected a hex string"):
         render_question(bank.get("detection.nms-generated"), "en", "zz")
+
+
+@pytest.mark.parametrize("lang,line", [("en", "Continues: sequence.lstm-cell-fixed"), ("zh", "接续：sequence.lstm-cell-fixed")])
+def test_a_follower_names_the_question_it_continues_under_its_header(lang, line):
+    bank = load_course_bank(find_course())
+    header = render_question(bank.get("sequence.lstm-hidden-fixed"), lang)[0]
+    assert header.splitlines()[1] == line
+    assert "\n" not in render_question(bank.get("sequence.lstm-cell-fixed"), lang)[0]
