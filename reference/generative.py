@@ -31,43 +31,76 @@ __all__ = [
 
 # ---------------------------------------------------------------------------- argument checks
 
-def _shape(t: Tensor) -> str:
-    return str(tuple(t.shape))
+def _describe(x: object) -> str:
+    """What an argument is, for error messages: ``Tensor[3, 5] float32``, or a value's repr."""
+    if isinstance(x, Tensor):
+        return f"Tensor[{', '.join(str(s) for s in x.shape)}] {str(x.dtype).removeprefix('torch.')}"
+    if x is None or isinstance(x, (bool, int, float, str)):
+        return repr(x)
+    return type(x).__name__
 
 
-def _check_float(name: str, value, expected: str, min_dim: int = 0) -> None:
-    if not isinstance(value, Tensor):
-        raise ValueError(f"{name}: expected a floating-point Tensor{expected}, got {type(value).__name__}")
-    if not value.is_floating_point() or value.dim() < min_dim:
-        raise ValueError(f"{name}: expected a floating-point Tensor{expected}, got shape {_shape(value)} "
-                         f"{value.dtype}")
+def _check_tensor(x: object, name: str, expected: str) -> Tensor:
+    """Raise ``ValueError("<name>: expected <expected>, got <_describe(x)>")`` unless x is a tensor."""
+    if not isinstance(x, Tensor):
+        raise ValueError(f"{name}: expected {expected}, got {_describe(x)}")
+    return x
 
 
-def _check_same(name: str, value, like_name: str, like: Tensor) -> None:
-    _check_float(name, value, f"{list(like.shape)}")
-    if value.shape != like.shape:
-        raise ValueError(f"{name}: expected the shape of {like_name} {_shape(like)}, got {_shape(value)}")
+def _check_float(x: object, name: str, shape: str, min_dim: int = 0) -> Tensor:
+    """A floating-point tensor with at least ``min_dim`` dims; ``shape`` describes it, e.g. ``"[B, Z]"``."""
+    expected = f"a floating-point Tensor{shape}"
+    _check_tensor(x, name, expected)
+    if not x.is_floating_point() or x.dim() < min_dim:
+        raise ValueError(f"{name}: expected {expected}, got {_describe(x)}")
+    return x
 
 
-def _check_schedule(name: str, value) -> None:
-    _check_float(name, value, "[T + 1]")
-    if value.dim() != 1 or value.shape[0] < 2:
-        raise ValueError(f"{name}: expected Tensor[T + 1] (index 0 is t = 0) with T >= 1, got shape "
-                         f"{_shape(value)}")
+def _check_same(x: object, name: str, like: Tensor, like_name: str) -> None:
+    """A floating-point tensor of the shape of ``like``."""
+    expected = f"a floating-point Tensor[{', '.join(map(str, like.shape))}] (the shape of {like_name})"
+    _check_tensor(x, name, expected)
+    if not x.is_floating_point() or x.shape != like.shape:
+        raise ValueError(f"{name}: expected {expected}, got {_describe(x)}")
+
+
+def _check_schedule(x: object, name: str) -> None:
+    expected = "a floating-point Tensor[T + 1] (index 0 is t = 0) with T >= 1"
+    _check_tensor(x, name, expected)
+    if not x.is_floating_point() or x.dim() != 1 or x.shape[0] < 2:
+        raise ValueError(f"{name}: expected {expected}, got {_describe(x)}")
 
 
 def _timesteps(name: str, t, x: Tensor, schedule: Tensor, low: int = 0) -> Tensor:
-    """``t`` as an int64 Tensor[B] on x's device (an int is broadcast over the batch)."""
-    B = x.shape[0]
+    """``t`` as an int64 Tensor[B] on x's device (an int is broadcast over the batch).
+
+    An int and a tensor are held to the same range ``[low, T]`` with the same message. A tensor's
+    check reads its values back to the host once per call (Python indexing would otherwise take
+    t = -1 as t = T, and an index past T is a device-side assert on CUDA).
+    """
+    B, T = x.shape[0], schedule.shape[0] - 1
+    expected = f"a step in [{low}, {T}] (an int or an integer Tensor[B={B}])"
     if isinstance(t, bool) or not isinstance(t, (int, Tensor)):
-        raise ValueError(f"{name}: expected an int or an int64 Tensor[B], got {type(t).__name__}")
+        raise ValueError(f"{name}: expected {expected}, got {_describe(t)}")
     if isinstance(t, int):
-        if not low <= t <= schedule.shape[0] - 1:
-            raise ValueError(f"{name}: expected a step in [{low}, {schedule.shape[0] - 1}], got {t}")
+        if not low <= t <= T:
+            raise ValueError(f"{name}: expected {expected}, got {t}")
         return torch.full((B,), t, dtype=torch.long, device=x.device)
-    if t.is_floating_point() or t.dtype == torch.bool or t.shape not in ((B,), ()):
-        raise ValueError(f"{name}: expected an integer Tensor[B] with B = {B}, got shape {_shape(t)} {t.dtype}")
+    if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool or t.shape not in ((B,), ()):
+        raise ValueError(f"{name}: expected {expected}, got {_describe(t)}")
+    if t.numel() and bool(((t < low) | (t > T)).any()):
+        bad = t[(t < low) | (t > T)].flatten()[0].item()
+        raise ValueError(f"{name}: expected {expected}, got {bad} in {_describe(t)}")
     return t.to(device=x.device, dtype=torch.long).expand(B)
+
+
+def _at(schedule: Tensor, t: Tensor, x: Tensor) -> Tensor:
+    """``schedule[t]`` shaped to broadcast over x (B, ...), read where the schedule lives.
+
+    Only the B gathered values move to x's device (nothing moves when the schedule is already
+    there, e.g. made with ``device=``): the whole schedule is never copied on each step.
+    """
+    return _per_sample(schedule[t.to(schedule.device)].to(x.device), x)
 
 
 def _per_sample(v: Tensor, x: Tensor) -> Tensor:
@@ -92,9 +125,9 @@ def reparameterize(mu: Tensor, logvar: Tensor, noise: Tensor) -> Tensor:
     cheatsheet 5 重参数化技巧.
     Concepts: generative.vae
     """
-    _check_float("mu", mu, "[B, Z]", min_dim=1)
-    _check_same("logvar", logvar, "mu", mu)
-    _check_same("noise", noise, "mu", mu)
+    _check_float(mu, "mu", "[B, Z]", min_dim=1)
+    _check_same(logvar, "logvar", mu, "mu")
+    _check_same(noise, "noise", mu, "mu")
     return mu + torch.exp(0.5 * logvar) * noise
 
 
@@ -111,8 +144,8 @@ def gaussian_kl(mu: Tensor, logvar: Tensor) -> Tensor:
     Reference: Kingma & Welling (2014), appendix B; cheatsheet 5 ELBO 正则项.
     Concepts: generative.vae
     """
-    _check_float("mu", mu, "[B, Z]", min_dim=1)
-    _check_same("logvar", logvar, "mu", mu)
+    _check_float(mu, "mu", "[B, Z]", min_dim=1)
+    _check_same(logvar, "logvar", mu, "mu")
     return 0.5 * (mu.square() + logvar.exp() - 1 - logvar).sum(-1)
 
 
@@ -144,14 +177,14 @@ def elbo(x: Tensor, decoder_output: Tensor, mu: Tensor, logvar: Tensor,
     Reference: Kingma & Welling (2014), eq. 10 and appendix C; cheatsheet 5 ELBO.
     Concepts: generative.vae
     """
-    _check_float("x", x, "[B, ...]", min_dim=1)
-    _check_same("decoder_output", decoder_output, "x", x)
-    _check_float("mu", mu, "[B, Z]", min_dim=2)
-    _check_same("logvar", logvar, "mu", mu)
+    _check_float(x, "x", "[B, ...]", min_dim=1)
+    _check_same(decoder_output, "decoder_output", x, "x")
+    _check_float(mu, "mu", "[B, Z]", min_dim=2)
+    _check_same(logvar, "logvar", mu, "mu")
     if mu.shape[0] != x.shape[0]:
-        raise ValueError(f"mu: expected Tensor[B, Z] with B = {x.shape[0]} like x, got shape {_shape(mu)}")
+        raise ValueError(f"mu: expected a floating-point Tensor[B={x.shape[0]}, Z] (x's batch), got {_describe(mu)}")
     if likelihood not in ("bernoulli", "gaussian"):
-        raise ValueError(f"likelihood: expected 'bernoulli' or 'gaussian', got {likelihood!r}")
+        raise ValueError(f"likelihood: expected 'bernoulli' or 'gaussian', got {_describe(likelihood)}")
     if likelihood == "bernoulli":
         log_px = -F.binary_cross_entropy_with_logits(decoder_output, x, reduction="none")
     else:
@@ -178,8 +211,8 @@ def discriminator_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
     Reference: Goodfellow et al., Generative Adversarial Nets (2014), eq. 1; cheatsheet 5 GAN.
     Concepts: generative.gan
     """
-    _check_float("real_logits", real_logits, "[...]")
-    _check_float("fake_logits", fake_logits, "[...]")
+    _check_float(real_logits, "real_logits", "[...]")
+    _check_float(fake_logits, "fake_logits", "[...]")
     return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
 
 
@@ -197,7 +230,7 @@ def generator_loss_minimax(fake_logits: Tensor) -> Tensor:
     Reference: Goodfellow et al. (2014), eq. 1; cheatsheet 5 GAN 目标函数.
     Concepts: generative.gan, generative.nonsaturating
     """
-    _check_float("fake_logits", fake_logits, "[...]")
+    _check_float(fake_logits, "fake_logits", "[...]")
     return -F.softplus(fake_logits).mean()
 
 
@@ -215,7 +248,7 @@ def generator_loss_nonsaturating(fake_logits: Tensor) -> Tensor:
     Reference: Goodfellow et al. (2014), sec. 3; cheatsheet 5 非饱和损失.
     Concepts: generative.gan, generative.nonsaturating
     """
-    _check_float("fake_logits", fake_logits, "[...]")
+    _check_float(fake_logits, "fake_logits", "[...]")
     return F.softplus(-fake_logits).mean()
 
 
@@ -232,7 +265,8 @@ def frechet_distance(mu1: Tensor, sigma1: Tensor, mu2: Tensor, sigma2: Tensor) -
 
     Tr (Σ1 Σ2)^½ is computed by a symmetric route, no ``sqrtm`` of a non-symmetric matrix:
     with S = Σ1^½ (eigh), Σ1 Σ2 = S (S Σ2 S) S⁻¹ is similar to the PSD matrix S Σ2 S, so the trace
-    is Σ √λ_i(S Σ2 S). Works in float64 and is stable for singular covariances (fewer samples
+    is Σ √λ_i(S Σ2 S). (When Σ1 is positive definite its Cholesky factor L plays the part of S,
+    with Lᵀ Σ2 L: the same eigenvalues, found faster.) Works in float64 and is stable for singular covariances (fewer samples
     than dimensions); eigenvalues below 0 from round-off are set to 0, and the result is
     clamped at 0.
 
@@ -249,21 +283,28 @@ def frechet_distance(mu1: Tensor, sigma1: Tensor, mu2: Tensor, sigma2: Tensor) -
     Landau (1982); cheatsheet 5 FID.
     Concepts: generative.evaluation
     """
-    _check_float("mu1", mu1, "[D]", min_dim=1)
+    _check_float(mu1, "mu1", "[D]", min_dim=1)
     if mu1.dim() != 1:
-        raise ValueError(f"mu1: expected Tensor[D], got shape {_shape(mu1)}")
+        raise ValueError(f"mu1: expected a floating-point Tensor[D], got {_describe(mu1)}")
     D = mu1.shape[0]
-    _check_same("mu2", mu2, "mu1", mu1)
+    _check_same(mu2, "mu2", mu1, "mu1")
     for name, s in (("sigma1", sigma1), ("sigma2", sigma2)):
-        _check_float(name, s, "[D, D]")
+        _check_float(s, name, "[D, D]")
         if s.shape != (D, D):
-            raise ValueError(f"{name}: expected Tensor[D, D] with D = {D}, got shape {_shape(s)}")
+            raise ValueError(f"{name}: expected a floating-point Tensor[D={D}, D={D}], got {_describe(s)}")
     m1, m2 = mu1.double(), mu2.double()
     s1 = sigma1.double()
     s2 = sigma2.double()
     s1, s2 = (s1 + s1.T) / 2, (s2 + s2.T) / 2  # symmetrise round-off
-    root = _psd_sqrt(s1)
-    middle = root @ s2 @ root
+    # Σ1 = L Lᵀ (Cholesky) makes Σ1 Σ2 = L (Lᵀ Σ2 L) L⁻¹ similar to the PSD matrix Lᵀ Σ2 L: one
+    # factorisation and one eigvalsh, no eigenvectors. A singular Σ1 has no Cholesky factor: then
+    # the symmetric root S = Σ1^½ (eigh) gives the similar matrix S Σ2 S instead.
+    L, info = torch.linalg.cholesky_ex(s1)
+    if int(info) == 0:
+        middle = L.T @ s2 @ L
+    else:
+        root = _psd_sqrt(s1)
+        middle = root @ s2 @ root
     tr_covmean = torch.linalg.eigvalsh((middle + middle.T) / 2).clamp(min=0).sqrt().sum()
     fd = (m1 - m2).square().sum() + torch.trace(s1) + torch.trace(s2) - 2 * tr_covmean
     return fd.clamp(min=0).to(mu1.dtype)
@@ -286,12 +327,12 @@ def fid_from_features(features1: Tensor, features2: Tensor) -> Tensor:
     Concepts: generative.evaluation
     """
     for name, f in (("features1", features1), ("features2", features2)):
-        _check_float(name, f, "[N, D]")
+        _check_float(f, name, "[N, D]")
         if f.dim() != 2 or f.shape[0] < 2:
-            raise ValueError(f"{name}: expected Tensor[N, D] with N >= 2, got shape {_shape(f)}")
+            raise ValueError(f"{name}: expected a floating-point Tensor[N, D] with N >= 2, got {_describe(f)}")
     if features2.shape[1] != features1.shape[1]:
-        raise ValueError(f"features2: expected D = {features1.shape[1]} like features1, got shape "
-                         f"{_shape(features2)}")
+        raise ValueError(f"features2: expected a floating-point Tensor[M, D={features1.shape[1]}] (features1's D), "
+                         f"got {_describe(features2)}")
     f1, f2 = features1.double(), features2.double()
     fd = frechet_distance(f1.mean(0), torch.cov(f1.T), f2.mean(0), torch.cov(f2.T))
     return fd.to(features1.dtype)
@@ -301,7 +342,7 @@ def fid_from_features(features1: Tensor, features2: Tensor) -> Tensor:
 
 def _check_steps(T) -> None:
     if isinstance(T, bool) or not isinstance(T, int) or T < 1:
-        raise ValueError(f"T: expected an int >= 1, got {T!r}")
+        raise ValueError(f"T: expected an int >= 1, got {_describe(T)}")
 
 
 def linear_beta_schedule(T: int, beta_start: float = 1e-4, beta_end: float = 0.02,
@@ -323,7 +364,7 @@ def linear_beta_schedule(T: int, beta_start: float = 1e-4, beta_end: float = 0.0
     _check_steps(T)
     for name, v in (("beta_start", beta_start), ("beta_end", beta_end)):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < 1:
-            raise ValueError(f"{name}: expected a number in [0, 1), got {v!r}")
+            raise ValueError(f"{name}: expected a number in [0, 1), got {_describe(v)}")
     betas = torch.linspace(beta_start, beta_end, T, dtype=torch.float64)
     return torch.cat([betas.new_zeros(1), betas]).to(dtype=dtype, device=device)
 
@@ -366,7 +407,7 @@ def alpha_bar(betas: Tensor) -> Tensor:
     Reference: Ho et al. (2020), sec. 2, q(x_t | x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I).
     Concepts: generative.diffusion
     """
-    _check_schedule("betas", betas)
+    _check_schedule(betas, "betas")
     return torch.cumprod(1 - betas, dim=0)
 
 
@@ -385,11 +426,11 @@ def q_sample(x0: Tensor, t: int | Tensor, noise: Tensor, alpha_bar: Tensor) -> T
     Reference: Ho et al. (2020), eq. 4; cheatsheet 5 Diffusion 前向加噪.
     Concepts: generative.diffusion
     """
-    _check_float("x0", x0, "[B, ...]", min_dim=1)
-    _check_same("noise", noise, "x0", x0)
-    _check_schedule("alpha_bar", alpha_bar)
+    _check_float(x0, "x0", "[B, ...]", min_dim=1)
+    _check_same(noise, "noise", x0, "x0")
+    _check_schedule(alpha_bar, "alpha_bar")
     t = _timesteps("t", t, x0, alpha_bar)
-    ab = _per_sample(alpha_bar.to(x0.device)[t], x0)
+    ab = _at(alpha_bar, t, x0)
     return ab.sqrt() * x0 + (1 - ab).sqrt() * noise
 
 
@@ -411,15 +452,15 @@ def ddpm_loss(eps_model, x0: Tensor, t: int | Tensor, noise: Tensor, alpha_bar: 
     Concepts: generative.diffusion
     """
     if not callable(eps_model):
-        raise ValueError(f"eps_model: expected a callable (x_t, t) -> Tensor, got {type(eps_model).__name__}")
-    _check_schedule("alpha_bar", alpha_bar)
-    _check_float("x0", x0, "[B, ...]", min_dim=1)
+        raise ValueError(f"eps_model: expected a callable (x_t, t) -> Tensor, got {_describe(eps_model)}")
+    _check_schedule(alpha_bar, "alpha_bar")
+    _check_float(x0, "x0", "[B, ...]", min_dim=1)
     t = _timesteps("t", t, x0, alpha_bar, low=1)
     x_t = q_sample(x0, t, noise, alpha_bar)
     eps = eps_model(x_t, t)
     if not isinstance(eps, Tensor) or eps.shape != x0.shape:
-        got = _shape(eps) if isinstance(eps, Tensor) else type(eps).__name__
-        raise ValueError(f"eps_model: expected an output of shape {_shape(x0)}, got {got}")
+        raise ValueError(f"eps_model: expected it to return a Tensor[{', '.join(map(str, x0.shape))}] (the shape "
+                         f"of x0), got {_describe(eps)}")
     return (noise - eps).square().mean()
 
 
@@ -448,18 +489,17 @@ def ddpm_step(x_t: Tensor, t: int | Tensor, eps: Tensor, betas: Tensor, noise: T
     Reference: Ho et al. (2020), Algorithm 2 and eq. 7; cheatsheet 5 Diffusion 反向去噪.
     Concepts: generative.diffusion
     """
-    _check_float("x_t", x_t, "[B, ...]", min_dim=1)
-    _check_same("eps", eps, "x_t", x_t)
+    _check_float(x_t, "x_t", "[B, ...]", min_dim=1)
+    _check_same(eps, "eps", x_t, "x_t")
     if noise is not None:
-        _check_same("noise", noise, "x_t", x_t)
-    _check_schedule("betas", betas)
+        _check_same(noise, "noise", x_t, "x_t")
+    _check_schedule(betas, "betas")
     if variance not in ("beta", "posterior"):
-        raise ValueError(f"variance: expected 'beta' or 'posterior', got {variance!r}")
+        raise ValueError(f"variance: expected 'beta' or 'posterior', got {_describe(variance)}")
     t = _timesteps("t", t, x_t, betas, low=1)
-    betas = betas.to(x_t.device)
-    ab_all = torch.cumprod(1 - betas, dim=0)
-    beta_t = _per_sample(betas[t], x_t)
-    ab_t, ab_prev = _per_sample(ab_all[t], x_t), _per_sample(ab_all[t - 1], x_t)
+    ab_all = torch.cumprod(1 - betas, dim=0)  # on the schedule's device
+    beta_t = _at(betas, t, x_t)
+    ab_t, ab_prev = _at(ab_all, t, x_t), _at(ab_all, t - 1, x_t)
     if clip_x0 is None:
         mean = (x_t - beta_t / (1 - ab_t).sqrt() * eps) / (1 - beta_t).sqrt()
     else:
@@ -498,19 +538,18 @@ def ddim_step(x_t: Tensor, t: int | Tensor, t_prev: int | Tensor, eps: Tensor, a
     cheatsheet 5 Diffusion (DDIM).
     Concepts: generative.diffusion
     """
-    _check_float("x_t", x_t, "[B, ...]", min_dim=1)
-    _check_same("eps", eps, "x_t", x_t)
-    _check_schedule("alpha_bar", alpha_bar)
+    _check_float(x_t, "x_t", "[B, ...]", min_dim=1)
+    _check_same(eps, "eps", x_t, "x_t")
+    _check_schedule(alpha_bar, "alpha_bar")
     if isinstance(eta, bool) or not isinstance(eta, (int, float)) or eta < 0:
-        raise ValueError(f"eta: expected a number >= 0, got {eta!r}")
+        raise ValueError(f"eta: expected a number >= 0, got {_describe(eta)}")
     if noise is not None:
-        _check_same("noise", noise, "x_t", x_t)
+        _check_same(noise, "noise", x_t, "x_t")
     elif eta > 0:
         raise ValueError("noise: expected a Tensor of the shape of x_t when eta > 0, got None")
     t = _timesteps("t", t, x_t, alpha_bar, low=1)
     t_prev = _timesteps("t_prev", t_prev, x_t, alpha_bar)
-    ab = alpha_bar.to(x_t.device)
-    ab_t, ab_prev = _per_sample(ab[t], x_t), _per_sample(ab[t_prev], x_t)
+    ab_t, ab_prev = _at(alpha_bar, t, x_t), _at(alpha_bar, t_prev, x_t)
     x0 = (x_t - (1 - ab_t).sqrt() * eps) / ab_t.sqrt()
     if clip_x0 is not None:
         x0 = x0.clamp(-clip_x0, clip_x0)

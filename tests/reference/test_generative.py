@@ -4,6 +4,7 @@ formulas written straight from the papers."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -82,7 +83,8 @@ def test_gaussian_elbo_matches_normal_log_prob(G, device, decoder_logvar):
 
 
 def test_elbo_rejects_a_decoder_output_of_the_wrong_shape(G):
-    with pytest.raises(ValueError, match=r"decoder_output: expected the shape of x \(2, 3\), got \(2, 4\)"):
+    message = "decoder_output: expected a floating-point Tensor[2, 3] (the shape of x), got Tensor[2, 4] float32"
+    with pytest.raises(ValueError, match=re.escape(message)):
         G.elbo(torch.zeros(2, 3), torch.zeros(2, 4), torch.zeros(2, 1), torch.zeros(2, 1))
 
 
@@ -329,10 +331,46 @@ def test_ddim_with_eta_needs_noise_and_checks_shapes(G):
     x = torch.zeros(2, 3, dtype=torch.float64)
     with pytest.raises(ValueError, match="noise: expected a Tensor"):
         G.ddim_step(x, 5, 4, x, ab, eta=0.5)
-    with pytest.raises(ValueError, match=r"eps: expected the shape of x_t \(2, 3\), got \(3, 2\)"):
+    with pytest.raises(ValueError) as info:
         G.ddim_step(x, 5, 4, torch.zeros(3, 2, dtype=torch.float64), ab)
-    with pytest.raises(ValueError, match=r"t: expected a step in \[1, 10\], got 11"):
+    assert str(info.value) == ("eps: expected a floating-point Tensor[2, 3] (the shape of x_t), "
+                               "got Tensor[3, 2] float64")
+    with pytest.raises(ValueError) as info:
         G.ddpm_step(x, 11, x, G.linear_beta_schedule(10))
+    assert str(info.value) == "t: expected a step in [1, 10] (an int or an integer Tensor[B=2]), got 11"
+
+
+@pytest.mark.parametrize("call", ["q_sample", "ddpm_step", "ddpm_loss", "ddim_step"])
+@pytest.mark.parametrize("bad", [-1, 0, 11], ids=["minus-one", "zero", "past-T"])
+def test_a_tensor_timestep_out_of_range_raises_the_same_error_as_an_int(G, device, call, bad):
+    betas = G.linear_beta_schedule(10, device=device)
+    ab = G.alpha_bar(betas)
+    x = torch.zeros(2, 3, dtype=torch.float64, device=device)
+    low = 0 if call == "q_sample" else 1
+    if low <= bad <= 10:
+        pytest.skip("a legal step for this function")
+    calls = {
+        "q_sample": lambda t: G.q_sample(x, t, x, ab),
+        "ddpm_step": lambda t: G.ddpm_step(x, t, x, betas, x),
+        "ddpm_loss": lambda t: G.ddpm_loss(lambda x_t, t: x_t, x, t, x, ab),
+        "ddim_step": lambda t: G.ddim_step(x, t, 0, x, ab),
+    }
+    with pytest.raises(ValueError) as as_int:
+        calls[call](bad)
+    with pytest.raises(ValueError) as as_tensor:
+        calls[call](torch.tensor([5, bad], device=device))
+    expected = f"t: expected a step in [{low}, 10] (an int or an integer Tensor[B=2])"
+    assert str(as_int.value) == f"{expected}, got {bad}"
+    assert str(as_tensor.value) == f"{expected}, got {bad} in Tensor[2] int64"
+
+
+def test_steps_read_a_schedule_that_lives_on_another_device(G, device):
+    betas = G.linear_beta_schedule(10)  # on the CPU
+    x = torch.ones(2, 3, dtype=torch.float64, device=device)
+    t = torch.tensor([3, 7], device=device)
+    on_device = G.linear_beta_schedule(10, device=device)
+    torch.testing.assert_close(G.ddpm_step(x, t, x, betas, x), G.ddpm_step(x, t, x, on_device, x))
+    torch.testing.assert_close(G.q_sample(x, t, x, G.alpha_bar(betas)), G.q_sample(x, t, x, G.alpha_bar(on_device)))
 
 
 def test_steps_keep_the_input_dtype(G, device):
