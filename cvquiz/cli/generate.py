@@ -34,6 +34,27 @@ def _read_secret(path: str) -> bytes:
     return secret
 
 
+#: Longest seed, in hex digits (the registry's limit).
+MAX_SEED_DIGITS = 64
+
+
+def _check_text(value: str | None, flag: str) -> None:
+    """Refuse an argument holding bytes that are not UTF-8 text (they reach Python as surrogates)."""
+    from cvquiz.errors import ProblemError
+
+    if value is None:
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            typed = value.encode("utf-8", "surrogateescape")  # the bytes as typed
+        except UnicodeEncodeError:
+            typed = value.encode("utf-8", "backslashreplace")
+        raise ProblemError(f"{flag}: {typed!r} holds bytes that are not UTF-8 text; "
+                           "use letters and digits, e.g. s123") from None
+
+
 def _list(fmt: str, lang: str) -> str:
     import json
 
@@ -59,7 +80,9 @@ def _list(fmt: str, lang: str) -> str:
 @click.option("--student", default="", metavar="ID", help="Student id the seed derives from.")
 @click.option("--question", default=None, metavar="ID", help="Question id the seed derives from (default: KIND).")
 @click.option("--secret-file", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Secret for deriving seeds (exams; keep it out of git). Default: the public practice secret.")
+              help="Secret for deriving per-student seeds (exams; keep it out of git). Without it seeds "
+                   "derive from a public constant, so anyone could recompute a student's numbers and "
+                   "answers: --student then warns, and --student with --key is refused.")
 @click.option("--count", type=click.IntRange(1, 1000), default=1, show_default=True,
               help="Number of variants: attempts 0..N-1 of the derived seed, or consecutive seeds after --seed.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
@@ -94,9 +117,21 @@ def generate(kind: str | None, list_kinds: bool, seed: str | None, student: str,
 
     get(kind)  # an unknown kind fails before anything else
     options = _options(option_pairs)
+    _check_text(student, "--student")
+    _check_text(question, "--question")
     secret = _read_secret(secret_file) if secret_file else PUBLIC_SECRET
+    if student and seed is None and not secret_file:
+        if key:
+            raise ProblemError("--key with --student needs --secret-file: without it the seed derives from a "
+                               "public constant, so anyone could recompute this student's numbers and answers")
+        click.echo("cvquiz: warning: --student without --secret-file derives the seed from a public constant; "
+                   "anyone can recompute this student's numbers and answers (pass --secret-file FILE for exams)",
+                   err=True)
     if seed is not None:
         start = int(seed_value(seed), 16)
+        if len(format(start + count - 1, "x")) > MAX_SEED_DIGITS:
+            raise ProblemError(f"--seed: {seed} with --count {count} runs past the largest seed "
+                               f"({MAX_SEED_DIGITS} hex digits); give a smaller seed or a smaller --count")
         variants = [make(kind, format(start + i, "x"), **options) for i in range(count)]
     else:
         variants = [make(kind, secret=secret, student=student, question=question or kind, attempt=i, **options)

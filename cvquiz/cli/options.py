@@ -79,7 +79,14 @@ def console(ctx: click.Context):
         no_color = plain or bool(os.environ.get("NO_COLOR"))
         obj["console"] = Console(no_color=no_color, highlight=False, emoji=False, soft_wrap=False,
                                  **({"force_terminal": False} if plain else {}))
+        obj["console"].on_broken_pipe = _broken_pipe  # rich would exit 1; the CLI's rule is exit 0
     return obj["console"]
+
+
+def _broken_pipe() -> None:
+    import errno
+
+    raise BrokenPipeError(errno.EPIPE, "Broken pipe")
 
 
 def seed_value(seed: str, flag: str = "--seed") -> str:

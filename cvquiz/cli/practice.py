@@ -120,7 +120,7 @@ def stats(ctx, lang, db, plain) -> None:
     topics: dict[str, dict[str, list[str]]] = {}
     for t in bank.syllabus.topics:
         topics[t.id] = {c.id: [q.id for q in practised(bank.by_concept.get(c.id, []))] for c in t.concepts}
-    with Store(db) as store:
+    with Store(db, readonly=True) as store:  # stats never writes
         rows = mastery(store, topics)
         answered = len(store.reviews())
     zh = lang == "zh"
