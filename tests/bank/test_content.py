@@ -27,7 +27,12 @@ def bank(course):
 
 
 def zh_texts(bank):
-    """(question id, key, zh text) of every text of every built-in question."""
+    """(question or concept id, key, zh text) of every text of the built-in questions and syllabus."""
+    for topic in bank.syllabus.topics:
+        yield topic.id, "title", topic.title.zh
+        for c in topic.concepts:
+            yield c.id, "title", c.title.zh
+            yield c.id, "summary", c.summary.zh
     for q in bank.questions.values():
         for name in ("prompt", "hint", "explanation", "feedback"):
             text = getattr(q, name, None)
