@@ -258,7 +258,7 @@ def grade(ctx: click.Context, submissions: str, name: str, out: str, workers: in
     with progress:
         run = grade_class(course, a, Path(submissions), Path(out), workers=workers,
                           roster=Path(roster) if roster else None, regrade=regrade,
-                          policy=_policy(True, unsafe), on_start=on_start, on_result=on_result)
+                          policy=_policy(True, unsafe), on_start=on_start, on_result=on_result, lang=lang)
     for student, before, after in run.changes:
         old = f"{before.total:g}" if before else "-"
         if before is None or before.total != after.total or before.by_question() != after.by_question():

@@ -97,7 +97,7 @@ def read_roster(path: Path) -> list[str]:
 def grade_class(course: Course, assignment: Assignment, submissions: Path, out: Path, *, workers: int = 1,
                 roster: Path | None = None, regrade: bool = False, policy: str = "required",
                 on_start: Callable[[int], None] | None = None,
-                on_result: Callable[[SubmissionResult], None] | None = None) -> ClassRun:
+                on_result: Callable[[SubmissionResult], None] | None = None, lang: str = "en") -> ClassRun:
     """Grade every submission in ``submissions`` that is not already stored, store and report them."""
     if not submissions.is_dir():
         raise GradeRunError(f"{submissions}: not a folder; expected one folder, .py or .zip per student")
@@ -125,9 +125,11 @@ def grade_class(course: Course, assignment: Assignment, submissions: Path, out: 
             if on_start:
                 on_start(len(prepared))
             if prepared:
-                plan = prepare(course, assignment, hidden=True)
+                # The workers start (by exec, probing the sandbox) before any hidden input or
+                # reference output exists in this process; a missing layer refuses here.
                 executor = make_executor(workers, policy)
                 try:
+                    plan = prepare(course, assignment, hidden=True)
                     for result in run_all(executor, plan, prepared):
                         before = store.get(result.student)
                         store.put(result)
@@ -142,7 +144,7 @@ def grade_class(course: Course, assignment: Assignment, submissions: Path, out: 
             if student not in found:
                 store.put(missing_result(student, assignment, fp))
         run.results = [r for r in store.all() if r.student in found or r.student in ids]
-    write_reports(out, assignment, run.results)
+    write_reports(out, assignment, run.results, lang)
     return run
 
 
