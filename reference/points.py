@@ -458,7 +458,7 @@ def sparse_conv3d(
     hit = (table_sorted[pos] == qk).unsqueeze(1)  # (K³·M', 1)
     cols = features[order[pos]] * hit.to(features.dtype)  # (K³·M', C_in)
     M_out = out_coords.shape[0]
-    cols = cols.reshape(-1, M_out, C_in).transpose(0, 1).reshape(M_out, -1)  # (M', K³·C_in)
+    cols = cols.reshape(K ** 3, M_out, C_in).transpose(0, 1).reshape(M_out, K ** 3 * C_in)  # (M', K³·C_in)
     out = cols @ weight.reshape(-1, C_out)  # rows of weight in the same offset order as `offsets`
     if bias is not None:
         out = out + bias

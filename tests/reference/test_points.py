@@ -326,6 +326,13 @@ def test_sparse_conv3d_keeps_batches_apart(P, device):
     assert of.flatten().tolist() == [1.0, 2.0]  # adjacent in space, but in different clouds
 
 
+def test_strided_sparse_conv3d_with_no_aligned_output_site_returns_nothing(P, device):
+    coords = torch.tensor([[1, 1, 1]], device=device)  # with K = 1 and stride 3 no o satisfies 3·o = q
+    oc, of = P.sparse_conv3d(coords, torch.ones(1, 2, device=device), torch.ones(1, 1, 1, 2, 3, device=device),
+                             submanifold=False, stride=3)
+    assert oc.shape == (0, 3) and of.shape == (0, 3)
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(coords=torch.zeros(2, 3, dtype=torch.long)), "coords: expected distinct active sites"),
     (dict(weight=torch.zeros(2, 2, 2, 1, 1)), "weight: expected Tensor[K, K, K, C_in=1, C_out] with K odd"),
