@@ -410,27 +410,62 @@ def _nobody_processes() -> set[int]:
 
 # --------------------------------------------------------------------------- memory and secrets
 
+# Held by the grader (this process) before any worker starts: a zygote forked from here would
+# carry it into every child; one started by exec cannot.
+GRADER_SECRET = {"expected": [np.full(32, 13579.2468), b"expected-output-" + b"7" * 16]}
+
+# Student code that counts objects reachable from the GC's containers holding a float64 array
+# with MARKER or bytes containing the marker text (arrays and bytes are not tracked themselves).
+SEARCH = """
+import gc, numpy as np
+KEEP = []
+def count(marker, text):
+    text = text.encode()
+    hits = 0
+    for obj in gc.get_objects():
+        for item in gc.get_referents(obj):
+            if type(item) is np.ndarray and item.dtype == np.float64 and (item == marker).any():
+                hits += 1
+            elif type(item) is bytes and text in item:
+                hits += 1
+    return hits
+def f(x, marker, text):
+    return count(marker, text)
+def plant(x, marker, text):
+    KEEP.append([np.full(8, marker), b"<" + text.encode() + b">"])
+    return count(marker, text)
+"""
+
+
+def search(executor, tmp_path, function: str, marker: float, text: bytes) -> int:
+    sub = tmp_path / "submission"
+    sub.mkdir(exist_ok=True)
+    (sub / "hw.py").write_text(SEARCH)
+    args = (Arg("numpy", X), Arg("python", marker), Arg("python", text.decode()))
+    (r,) = executor.run([Job("searcher", sub, (Call("f", "hw", function, args),))])
+    assert r.calls[0].status == "ok", r.calls[0].detail
+    return int(r.calls[0].value)
+
+
+def test_the_memory_search_finds_what_the_submission_itself_holds(executor, tmp_path):
+    # The control for the two tests below: the search does see planted values.
+    assert search(executor, tmp_path, "plant", 24680.1357, b"planted-") >= 2
+
+
+def test_the_student_finds_nothing_of_the_graders_memory(tmp_path):
+    with LocalExecutor(workers=1, sandbox="available") as fresh:
+        assert search(fresh, tmp_path, "f", 13579.2468, b"expected-output-7777") == 0
+
+
 def test_a_later_submission_finds_nothing_of_an_earlier_ones_answers(executor, tmp_path):
     marker = 987654.321
     first = attack(executor, tmp_path, f"""
         import numpy as np
         def f(x):
-            return np.full(64, {marker})
+            return np.full(64, {marker}), (np.full(3, {marker}),)
         """)
     assert first.calls[0].status == "ok"
-    second = attack(executor, tmp_path, f"""
-        import gc, numpy as np
-        def f(x):
-            needle = np.float64({marker}).tobytes()
-            hits = 0
-            for obj in gc.get_objects():
-                if type(obj) is np.ndarray and obj.dtype == np.float64 and (obj == {marker}).any():
-                    hits += 1
-                elif type(obj) is bytes and needle in obj:
-                    hits += 1
-            return hits
-        """)
-    assert second.calls[0].status == "ok" and int(second.calls[0].value) == 0
+    assert search(executor, tmp_path, "f", marker, b"never-there") == 0
 
 
 @needs("rlimits")
