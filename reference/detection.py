@@ -34,41 +34,60 @@ _BOX_FORMATS = ("xyxy", "xywh", "cxcywh")
 
 
 # ---------------------------------------------------------------------------- argument checks
+# One vocabulary across the reference files: ``<name>: expected <what>, got <_describe(value)>``.
 
-def _shape(t: Tensor) -> str:
-    return str(tuple(t.shape))
-
-
-def _check_tensor(name: str, value, expected: str) -> None:
-    if not isinstance(value, Tensor):
-        raise ValueError(f"{name}: expected a Tensor{expected}, got {type(value).__name__}")
-
-
-def _check_boxes(name: str, boxes, last: int = 4) -> None:
-    _check_tensor(name, boxes, f"[N, {last}]")
-    if boxes.dim() != 2 or boxes.shape[-1] != last:
-        raise ValueError(f"{name}: expected Tensor[N, {last}], got shape {_shape(boxes)}")
-    if not boxes.is_floating_point():
-        raise ValueError(f"{name}: expected a floating-point tensor, got {boxes.dtype}")
+def _describe(x: object) -> str:
+    """What an argument is, for error messages: ``Tensor[3, 5] float32``, or a value's repr."""
+    if isinstance(x, Tensor):
+        return f"Tensor[{', '.join(str(s) for s in x.shape)}] {str(x.dtype).removeprefix('torch.')}"
+    if x is None or isinstance(x, (bool, int, float, str)):
+        return repr(x)
+    return type(x).__name__
 
 
-def _check_vector(name: str, value, n: int, what: str = "N") -> None:
-    _check_tensor(name, value, f"[{what}]")
-    if value.dim() != 1 or value.shape[0] != n:
-        raise ValueError(f"{name}: expected Tensor[{what}] with {what} = {n}, got shape {_shape(value)}")
+def _check_tensor(x: object, name: str, expected: str) -> Tensor:
+    """Raise ``ValueError("<name>: expected <expected>, got <_describe(x)>")`` unless x is a tensor."""
+    if not isinstance(x, Tensor):
+        raise ValueError(f"{name}: expected {expected}, got {_describe(x)}")
+    return x
 
 
-def _check_fraction(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{name}: expected a number in [0, 1], got {value!r}")
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name}: expected a number in [0, 1], got {value!r}")
-    return float(value)
+def _check_float(x: object, name: str, expected: str, dims: int) -> Tensor:
+    """A floating-point tensor with ``dims`` dimensions (-1: at least 2), else the message."""
+    _check_tensor(x, name, expected)
+    if (x.dim() != dims if dims >= 0 else x.dim() < 2) or not x.is_floating_point():
+        raise ValueError(f"{name}: expected {expected}, got {_describe(x)}")
+    return x
 
 
-def _check_choice(name: str, value, choices: Sequence[str]) -> None:
-    if value not in choices:
-        raise ValueError(f"{name}: expected one of {', '.join(map(repr, choices))}, got {value!r}")
+def _check_boxes(boxes: object, name: str, last: int = 4, rows: str = "N") -> Tensor:
+    """A float Tensor[N, last]."""
+    expected = f"a float Tensor[{rows}, {last}]"
+    _check_float(boxes, name, expected, 2)
+    if boxes.shape[-1] != last:
+        raise ValueError(f"{name}: expected {expected}, got {_describe(boxes)}")
+    return boxes
+
+
+def _check_vector(x: object, name: str, n: int, what: str = "N") -> Tensor:
+    """A Tensor[n] (any dtype)."""
+    expected = f"Tensor[{what}] with {what} = {n}"
+    _check_tensor(x, name, expected)
+    if x.dim() != 1 or x.shape[0] != n:
+        raise ValueError(f"{name}: expected {expected}, got {_describe(x)}")
+    return x
+
+
+def _check_fraction(x: object, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0.0 <= x <= 1.0:
+        raise ValueError(f"{name}: expected a number in [0, 1], got {_describe(x)}")
+    return float(x)
+
+
+def _check_choice(x: object, name: str, choices: Sequence[str]) -> str:
+    if not isinstance(x, str) or x not in choices:
+        raise ValueError(f"{name}: expected one of {', '.join(map(repr, choices))}, got {_describe(x)}")
+    return x
 
 
 def _output_size(output_size) -> tuple[int, int]:
@@ -77,17 +96,13 @@ def _output_size(output_size) -> tuple[int, int]:
     if (not isinstance(output_size, (tuple, list)) or len(output_size) != 2
             or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in output_size)):
         raise ValueError(f"output_size: expected a positive int or a pair (height, width) of them, "
-                         f"got {output_size!r}")
+                         f"got {_describe(output_size) if not isinstance(output_size, (tuple, list)) else output_size!r}")
     return int(output_size[0]), int(output_size[1])
 
 
 def _check_features_rois(features, rois) -> None:
-    _check_tensor("features", features, "[B, C, H, W]")
-    if features.dim() != 4:
-        raise ValueError(f"features: expected Tensor[B, C, H, W], got shape {_shape(features)}")
-    if not features.is_floating_point():
-        raise ValueError(f"features: expected a floating-point tensor, got {features.dtype}")
-    _check_boxes("rois", rois, last=5)
+    _check_float(features, "features", "a float Tensor[B, C, H, W]", 4)
+    _check_boxes(rois, "rois", last=5, rows="K")
     if rois.dtype != features.dtype or rois.device != features.device:
         raise ValueError(f"rois: expected dtype {features.dtype} on {features.device} like features, "
                          f"got {rois.dtype} on {rois.device}")
@@ -116,9 +131,9 @@ def box_convert(boxes: Tensor, in_fmt: str, out_fmt: str) -> Tensor:
     Reference: cheatsheet 4, "4 DoF (x, y, h, w) / (cx, cy, w, h)"; torchvision.ops.box_convert.
     Concepts: detection.boxes
     """
-    _check_boxes("boxes", boxes)
-    _check_choice("in_fmt", in_fmt, _BOX_FORMATS)
-    _check_choice("out_fmt", out_fmt, _BOX_FORMATS)
+    _check_boxes(boxes, "boxes")
+    _check_choice(in_fmt, "in_fmt", _BOX_FORMATS)
+    _check_choice(out_fmt, "out_fmt", _BOX_FORMATS)
     a, b, c, d = boxes.unbind(-1)
     if in_fmt == "xyxy":
         x1, y1, x2, y2 = a, b, c, d
@@ -149,7 +164,7 @@ def box_area(boxes: Tensor) -> Tensor:
     Reference: torchvision.ops.box_area (which returns a negative area for an inverted box).
     Concepts: detection.boxes
     """
-    _check_boxes("boxes", boxes)
+    _check_boxes(boxes, "boxes")
     return _area(boxes)
 
 
@@ -199,8 +214,8 @@ def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     Reference: cheatsheet 4 (NMS: "IoU = 交集面积/并集面积"); torchvision.ops.box_iou.
     Concepts: detection.nms
     """
-    _check_boxes("boxes1", boxes1)
-    _check_boxes("boxes2", boxes2)
+    _check_boxes(boxes1, "boxes1")
+    _check_boxes(boxes2, "boxes2")
     return _pairwise_iou(boxes1, boxes2).to(boxes1.dtype)
 
 
@@ -332,9 +347,9 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     Reference: cheatsheet 4 "NMS"; torchvision.ops.nms.
     Concepts: detection.nms
     """
-    _check_boxes("boxes", boxes)
-    _check_vector("scores", scores, boxes.shape[0])
-    thr = _check_fraction("iou_threshold", iou_threshold)
+    _check_boxes(boxes, "boxes")
+    _check_vector(scores, "scores", boxes.shape[0])
+    thr = _check_fraction(iou_threshold, "iou_threshold")
     return _nms(boxes, scores, None, thr)
 
 
@@ -355,24 +370,24 @@ def batched_nms(boxes: Tensor, scores: Tensor, labels: Tensor, iou_threshold: fl
     rather than coordinate offsets, so IoUs are computed on the boxes as given).
     Concepts: detection.nms
     """
-    _check_boxes("boxes", boxes)
-    _check_vector("scores", scores, boxes.shape[0])
-    _check_vector("labels", labels, boxes.shape[0])
-    thr = _check_fraction("iou_threshold", iou_threshold)
+    _check_boxes(boxes, "boxes")
+    _check_vector(scores, "scores", boxes.shape[0])
+    _check_vector(labels, "labels", boxes.shape[0])
+    thr = _check_fraction(iou_threshold, "iou_threshold")
     return _nms(boxes, scores, labels, thr)
 
 
 # ---------------------------------------------------------------------------- regression losses
 
 def _check_pair(pred, target) -> None:
-    _check_tensor("pred", pred, "[..., 4]")
-    _check_tensor("target", target, "[..., 4]")
+    _check_tensor(pred, "pred", "a Tensor[..., 4]")
+    _check_tensor(target, "target", f"a Tensor like pred, {_describe(pred)}")
     if pred.shape != target.shape:
-        raise ValueError(f"target: expected the shape of pred {_shape(pred)}, got {_shape(target)}")
+        raise ValueError(f"target: expected a Tensor like pred, {_describe(pred)}, got {_describe(target)}")
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
-    _check_choice("reduction", reduction, ("sum", "mean", "none"))
+    _check_choice(reduction, "reduction", ("sum", "mean", "none"))
     if reduction == "sum":
         return loss.sum()
     if reduction == "mean":
@@ -436,7 +451,7 @@ def smooth_l1_loss(pred: Tensor, target: Tensor, beta: float = 1.0, reduction: s
     """
     _check_pair(pred, target)
     if isinstance(beta, bool) or not isinstance(beta, (int, float)) or beta < 0:
-        raise ValueError(f"beta: expected a number >= 0, got {beta!r}")
+        raise ValueError(f"beta: expected a number >= 0, got {_describe(beta)}")
     x = (pred - target).abs()
     if beta == 0:
         return _reduce(x, reduction)
@@ -496,11 +511,11 @@ def match_detections(boxes: Tensor, scores: Tensor, gt_boxes: Tensor, iou_thresh
     cocoeval.py; cheatsheet 4 评估指标.
     Concepts: detection.metrics
     """
-    _check_boxes("boxes", boxes)
-    _check_vector("scores", scores, boxes.shape[0])
-    _check_boxes("gt_boxes", gt_boxes)
-    thr = _check_fraction("iou_threshold", iou_threshold)
-    _check_choice("rule", rule, ("voc", "coco"))
+    _check_boxes(boxes, "boxes")
+    _check_vector(scores, "scores", boxes.shape[0])
+    _check_boxes(gt_boxes, "gt_boxes")
+    thr = _check_fraction(iou_threshold, "iou_threshold")
+    _check_choice(rule, "rule", ("voc", "coco"))
     n, g = boxes.shape[0], gt_boxes.shape[0]
     is_tp = torch.zeros(n, dtype=torch.bool, device=boxes.device)
     if n == 0 or g == 0:
@@ -548,16 +563,13 @@ def precision_recall(scores: Tensor, is_tp: Tensor, num_gt: int | Tensor) -> tup
     Reference: cheatsheet 4 "画 PR 曲线"; Everingham et al. (IJCV 2010), sec. 4.2.
     Concepts: detection.metrics
     """
-    _check_tensor("scores", scores, "[N]")
-    if scores.dim() != 1 or not scores.is_floating_point():
-        raise ValueError(f"scores: expected a floating-point Tensor[N], got shape {_shape(scores)} "
-                         f"{scores.dtype}")
-    _check_vector("is_tp", is_tp, scores.shape[0])
+    _check_float(scores, "scores", "a float Tensor[N]", 1)
+    _check_vector(is_tp, "is_tp", scores.shape[0])
     if isinstance(num_gt, Tensor):
         if num_gt.dim() != 0:
-            raise ValueError(f"num_gt: expected an int or a 0-dim Tensor, got shape {_shape(num_gt)}")
+            raise ValueError(f"num_gt: expected an int or a 0-dim Tensor, got {_describe(num_gt)}")
     elif isinstance(num_gt, bool) or not isinstance(num_gt, int) or num_gt < 1:
-        raise ValueError(f"num_gt: expected an int >= 1, got {num_gt!r}")
+        raise ValueError(f"num_gt: expected an int >= 1, got {_describe(num_gt)}")
     order = torch.sort(scores, descending=True, stable=True).indices
     tp = is_tp[order].to(torch.int64).cumsum(0).to(torch.float64)  # counted exactly in any dtype
     k = torch.arange(1, scores.shape[0] + 1, device=scores.device, dtype=torch.float64)
@@ -591,12 +603,9 @@ def average_precision(precision: Tensor, recall: Tensor, method: str = "all") ->
     COCOeval.accumulate; cheatsheet 4 "11 点法".
     Concepts: detection.metrics
     """
-    _check_tensor("precision", precision, "[N]")
-    if precision.dim() != 1 or not precision.is_floating_point():
-        raise ValueError(f"precision: expected a floating-point Tensor[N], got shape "
-                         f"{_shape(precision)} {precision.dtype}")
-    _check_vector("recall", recall, precision.shape[0])
-    _check_choice("method", method, ("voc11", "all", "coco101"))
+    _check_float(precision, "precision", "a float Tensor[N]", 1)
+    _check_vector(recall, "recall", precision.shape[0])
+    _check_choice(method, "method", ("voc11", "all", "coco101"))
     out_dtype, op = precision.dtype, _opmath(precision.dtype)  # sums of half types run in float32
     if method == "all":
         envelope = precision.to(op).flip(0).cummax(0).values.flip(0)
@@ -618,7 +627,7 @@ _COCO_THRESHOLDS = [k / 100 for k in range(50, 100, 5)]
 def _check_dataset(lists: dict) -> int:
     for name, value in lists.items():
         if not isinstance(value, (list, tuple)):
-            raise ValueError(f"{name}: expected a list with one Tensor per image, got {type(value).__name__}")
+            raise ValueError(f"{name}: expected a list with one Tensor per image, got {_describe(value)}")
     n_img = len(lists["pred_boxes"])
     for name, value in lists.items():
         if len(value) != n_img:
@@ -626,11 +635,11 @@ def _check_dataset(lists: dict) -> int:
     if n_img == 0:
         raise ValueError("pred_boxes: expected at least one image, got an empty list")
     for i in range(n_img):
-        _check_boxes(f"pred_boxes[{i}]", lists["pred_boxes"][i])
-        _check_vector(f"pred_scores[{i}]", lists["pred_scores"][i], lists["pred_boxes"][i].shape[0])
-        _check_vector(f"pred_labels[{i}]", lists["pred_labels"][i], lists["pred_boxes"][i].shape[0])
-        _check_boxes(f"gt_boxes[{i}]", lists["gt_boxes"][i])
-        _check_vector(f"gt_labels[{i}]", lists["gt_labels"][i], lists["gt_boxes"][i].shape[0], what="G")
+        _check_boxes(lists["pred_boxes"][i], f"pred_boxes[{i}]")
+        _check_vector(lists["pred_scores"][i], f"pred_scores[{i}]", lists["pred_boxes"][i].shape[0])
+        _check_vector(lists["pred_labels"][i], f"pred_labels[{i}]", lists["pred_boxes"][i].shape[0])
+        _check_boxes(lists["gt_boxes"][i], f"gt_boxes[{i}]")
+        _check_vector(lists["gt_labels"][i], f"gt_labels[{i}]", lists["gt_boxes"][i].shape[0], what="G")
     return n_img
 
 
@@ -882,10 +891,10 @@ def mean_average_precision(pred_boxes: Sequence[Tensor], pred_scores: Sequence[T
     cheatsheet 4 mAP.
     Concepts: detection.metrics
     """
-    _check_choice("style", style, ("voc", "coco"))
+    _check_choice(style, "style", ("voc", "coco"))
     if method is None:
         method = "voc11" if style == "voc" else "coco101"
-    _check_choice("method", method, ("voc11", "all", "coco101"))
+    _check_choice(method, "method", ("voc11", "all", "coco101"))
     lists = {"pred_boxes": pred_boxes, "pred_scores": pred_scores, "pred_labels": pred_labels,
              "gt_boxes": gt_boxes, "gt_labels": gt_labels}
     _check_dataset(lists)
@@ -898,7 +907,7 @@ def mean_average_precision(pred_boxes: Sequence[Tensor], pred_scores: Sequence[T
         if not isinstance(iou_thresholds, (list, tuple)) or not iou_thresholds:
             raise ValueError(f"iou_thresholds: expected a non-empty list of numbers in [0, 1], "
                              f"got {iou_thresholds!r}")
-        thresholds = [_check_fraction("iou_thresholds", t) for t in iou_thresholds]
+        thresholds = [_check_fraction(t, "iou_thresholds") for t in iou_thresholds]
     tp, fp, _, _, npig = _evaluate(lists, thresholds, rule, ((0.0, math.inf),), max_dets)
     if npig.shape[1] == 0:
         return torch.tensor(float("nan"), dtype=dtype, device=device)
@@ -915,7 +924,9 @@ def _round_half_away(x: Tensor) -> Tensor:
 
 def _check_batch_index(batch: Tensor, B: int) -> None:
     if batch.numel() and bool(((batch < 0) | (batch >= B)).any()):  # one host synchronisation
-        raise ValueError(f"rois: expected batch indices rois[:, 0] in [0, {B}), got values outside")
+        row = int(((batch < 0) | (batch >= B)).nonzero()[0, 0])
+        raise ValueError(f"rois: expected batch indices rois[:, 0] in [0, {B}), got {batch[row].item()} "
+                         f"in row {row}")
 
 
 def _by_image(batch: Tensor, B: int) -> list[Tensor]:
@@ -1057,14 +1068,11 @@ def bilinear_sample(features: Tensor, x: Tensor, y: Tensor) -> Tensor:
     Reference: cheatsheet 4 RoI Align, f_xy = Σ f_ij max(0, 1−|x−x_i|) max(0, 1−|y−y_j|).
     Concepts: detection.mask_rcnn
     """
-    _check_tensor("features", features, "[..., H, W]")
-    if features.dim() < 2 or not features.is_floating_point():
-        raise ValueError(f"features: expected a floating-point Tensor[..., H, W], got shape "
-                         f"{_shape(features)} {features.dtype}")
-    _check_tensor("x", x, "[P]")
+    _check_float(features, "features", "a float Tensor[..., H, W]", -1)
+    _check_tensor(x, "x", "a Tensor[P]")
     if x.dim() != 1:
-        raise ValueError(f"x: expected Tensor[P], got shape {_shape(x)}")
-    _check_vector("y", y, x.shape[0], what="P")
+        raise ValueError(f"x: expected a Tensor[P], got {_describe(x)}")
+    _check_vector(y, "y", x.shape[0], what="P")
     H, W = features.shape[-2:]
     x, y = x.to(features.dtype), y.to(features.dtype)
     cols = torch.arange(W, device=features.device, dtype=features.dtype)
@@ -1114,7 +1122,7 @@ def roi_align(features: Tensor, rois: Tensor, output_size: int | tuple[int, int]
     _check_features_rois(features, rois)
     ph_n, pw_n = _output_size(output_size)
     if isinstance(sampling_ratio, bool) or not isinstance(sampling_ratio, int):
-        raise ValueError(f"sampling_ratio: expected an int (<= 0 for adaptive), got {sampling_ratio!r}")
+        raise ValueError(f"sampling_ratio: expected an int (<= 0 for adaptive), got {_describe(sampling_ratio)}")
     # Autocast would run the matrix products in bfloat16/float16; like torchvision's autocast
     # wrapper, compute in the inputs' dtype instead.
     with torch.autocast(features.device.type, enabled=False):
@@ -1198,16 +1206,13 @@ def mask_loss(mask_logits: Tensor, labels: Tensor, targets: Tensor, independent:
     cheatsheet 4 掩码设计 / 像素分类.
     Concepts: detection.mask_design
     """
-    _check_tensor("mask_logits", mask_logits, "[K, C, M, M]")
-    if mask_logits.dim() != 4 or not mask_logits.is_floating_point():
-        raise ValueError(f"mask_logits: expected a floating-point Tensor[K, C, M, M], got shape "
-                         f"{_shape(mask_logits)} {mask_logits.dtype}")
+    _check_float(mask_logits, "mask_logits", "a float Tensor[K, C, M, M]", 4)
     K, C = mask_logits.shape[:2]
-    _check_vector("labels", labels, K, what="K")
-    _check_tensor("targets", targets, "[K, M, M]")
+    _check_vector(labels, "labels", K, what="K")
+    expected = f"a Tensor[K, M, M] with K, M, M = {', '.join(map(str, (K, *mask_logits.shape[2:])))}"
+    _check_tensor(targets, "targets", expected)
     if targets.shape != (K, *mask_logits.shape[2:]):
-        raise ValueError(f"targets: expected Tensor[K, M, M] = {(K, *mask_logits.shape[2:])}, got shape "
-                         f"{_shape(targets)}")
+        raise ValueError(f"targets: expected {expected}, got {_describe(targets)}")
     if K == 0:
         return mask_logits.sum() * 0
     t = targets.to(mask_logits.dtype)
@@ -1305,8 +1310,8 @@ def box3d_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     (2012) evaluates 3D boxes the same way (there in camera axes, y down).
     Concepts: detection.det3d
     """
-    _check_boxes("boxes1", boxes1, last=7)
-    _check_boxes("boxes2", boxes2, last=7)
+    _check_boxes(boxes1, "boxes1", last=7)
+    _check_boxes(boxes2, "boxes2", last=7)
     N, M = boxes1.shape[0], boxes2.shape[0]
     if N == 0 or M == 0:
         return boxes1.new_zeros(N, M)
