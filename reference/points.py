@@ -146,7 +146,9 @@ def ball_query(points: Tensor, centers: Tensor, radius: float, k: int) -> Tensor
         raise ValueError(f"radius: expected a positive number, got {_describe(radius)}")
     _check_int(k, "k", 1)
     p, c = _opmath(points), _opmath(centers)
-    d2 = (c.unsqueeze(2) - p.unsqueeze(1)).square().sum(-1)  # (B, M, N)
+    d2 = (c[..., 0:1] - p[..., 0].unsqueeze(1)).square()  # (B, M, N), one coordinate at a time:
+    for j in range(1, P):  # no (B, M, N, 3) intermediate
+        d2 += (c[..., j:j + 1] - p[..., j].unsqueeze(1)).square()
     inside = d2 < radius * radius
     # The first k inside points by a selection, not a sort of all N: inside points get the key
     # N - index (distinct, larger for lower indices), outside ones -1; topk takes the k largest keys.
