@@ -43,8 +43,8 @@ import numpy as np
 
 from cvquiz.errors import SandboxError
 from cvquiz.grade import sandbox
-from cvquiz.grade.protocol import CallResult, Job, JobResult
-from cvquiz.grade.child import RECORD
+from cvquiz.grade.protocol import Arg, CallResult, Job, JobResult
+from cvquiz.grade.child import RECORD, TORCH_DTYPES
 from cvquiz.grade.worker import read_frame, write_frame
 
 START_TIMEOUT_S = 120.0  # a zygote importing torch on a loaded 2-core machine
@@ -103,6 +103,7 @@ class LocalExecutor:
         todo: queue.Queue = queue.Queue()
         count = 0
         for job in jobs:
+            check_job(job)
             todo.put(job)
             count += 1
         if count == 0:
@@ -133,6 +134,44 @@ class LocalExecutor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def check_job(job: Job) -> None:
+    """Refuse a job the worker could not run as plain data (a grader bug, not a student's):
+    ``ValueError`` naming the call and the argument."""
+    for call in job.calls:
+        for where, arg in [(f"args[{i}]", a) for i, a in enumerate(call.args)] + \
+                [(f"kwargs[{k!r}]", a) for k, a in call.kwargs]:
+            _check_arg(arg, f"{job.submission_id}: {call.test_id}: {where}")
+
+
+def _check_arg(arg: object, where: str) -> None:
+    if not isinstance(arg, Arg):
+        raise ValueError(f"{where}: expected an Arg, got {type(arg).__name__}")
+    if arg.kind in ("torch", "numpy"):
+        if type(arg.value) is not np.ndarray or arg.value.dtype.kind not in "biuf":
+            raise ValueError(f"{where}: expected a numpy array of numbers, got "
+                             f"{type(arg.value).__name__} {getattr(arg.value, 'dtype', '')}".rstrip())
+        if arg.dtype is not None and (arg.kind != "torch" or arg.dtype not in TORCH_DTYPES):
+            raise ValueError(f"{where}: dtype {arg.dtype!r} is not one of {', '.join(TORCH_DTYPES)}"
+                             " (and only a torch argument takes one)")
+    elif arg.kind == "python":
+        if isinstance(arg.value, (tuple, list)):
+            for i, item in enumerate(arg.value):
+                if isinstance(item, Arg):
+                    _check_arg(item, f"{where}[{i}]")
+                elif not _plain(item):
+                    raise ValueError(f"{where}[{i}]: expected a number, string, None or Arg, "
+                                     f"got {type(item).__name__}")
+        elif not _plain(arg.value):
+            raise ValueError(f"{where}: expected a number, string, None or a tuple/list, got "
+                             f"{type(arg.value).__name__}")
+    else:
+        raise ValueError(f"{where}: kind {arg.kind!r} is not one of 'torch', 'numpy', 'python'")
+
+
+def _plain(value: object) -> bool:
+    return value is None or type(value) in (bool, int, float, str)
 
 
 def _probe() -> dict[str, bool]:
@@ -251,7 +290,7 @@ def _failed(job: Job, error: str) -> JobResult:
     return JobResult(job.submission_id, calls, error=error)
 
 
-def read_records(data: bytes, n_calls: int) -> dict[int, CallResult | dict]:
+def read_records(data: bytes, n_calls: int) -> dict[int, tuple[dict, object]]:
     """Parse the child's result file: ``{call index: (meta, value)}``; stops at the first
     malformed record (whatever follows it is ignored, the calls it would cover stay unanswered)."""
     out: dict[int, tuple[dict, object]] = {}

@@ -314,6 +314,24 @@ def test_several_workers_grade_several_submissions(executor, tmp_path):
         np.testing.assert_array_equal(results[f"s{k}"].calls[0].value, X + k)
 
 
+@pytest.mark.parametrize("arg, words", [
+    (Arg("torch", np.array(["a"])), "numpy array of numbers"),
+    (Arg("numpy", [1.0, 2.0]), "numpy array of numbers"),
+    (Arg("torch", X, dtype="complex128"), "dtype 'complex128'"),
+    (Arg("numpy", X, dtype="float32"), "only a torch argument"),
+    (Arg("python", object()), "got object"),
+    (Arg("python", (Arg("numpy", X), {"a": 1})), "args[0][1]"),
+    (Arg("tensor", X), "kind 'tensor'"),
+], ids=["string array", "list for numpy", "complex dtype", "dtype on numpy", "object",
+        "dict in tuple", "unknown kind"])
+def test_a_job_the_worker_could_not_run_is_refused_before_it_starts(executor, tmp_path, arg,
+                                                                     words):
+    job = Job("s", tmp_path, (Call("t[0]", "hw", "f", (arg,)),))
+    with pytest.raises(ValueError) as err:
+        list(executor.run([job]))
+    assert words in str(err.value) and "s: t[0]: args[0]" in str(err.value)
+
+
 # --------------------------------------------------------------------------- the result file
 
 def _rec(kind: bytes, payload: bytes) -> bytes:
