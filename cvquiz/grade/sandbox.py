@@ -76,7 +76,8 @@ LAYERS = ("process", "rlimits", "uid", "network", "filesystem", "no_fork", "pid_
 REQUIRED = ("process", "rlimits", "uid", "network", "filesystem")
 
 # "required": refuse when a required layer is missing; "available": use what works and say
-# which layers are off (a student's own check); "unsafe": a separate process and rlimits only.
+# which layers are off (a student's own check); "unsafe": a separate process, rlimits and (for
+# a root grader) the switch to nobody only.
 Policy = Literal["required", "available", "unsafe"]
 
 NOBODY = 65534
@@ -91,6 +92,7 @@ def _prctl(*args: int) -> bool:
     if not LINUX:
         return False
     return _libc.prctl(*[ctypes.c_ulong(a) if isinstance(a, int) else a for a in args]) == 0
+
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -146,7 +148,7 @@ def apply_rlimits(limits: Limits) -> None:
     def setl(which: int, value: int) -> None:
         resource.setrlimit(which, (value, value))
 
-    setl(resource.RLIMIT_AS, limits.memory_mb << 20)
+    setl(resource.RLIMIT_AS, limits.memory_mb << 20)  # the whole process, torch's ~600 MB included
     # SIGXCPU at the soft limit would be catchable; soft = hard means SIGKILL.
     setl(resource.RLIMIT_CPU, max(1, int(limits.cpu_s)))
     setl(resource.RLIMIT_FSIZE, limits.file_size_mb << 20)
