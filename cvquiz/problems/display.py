@@ -297,3 +297,9 @@ def answer_text(kind: str, value: Any, tolerance: Tolerance | None = None) -> st
     from cvquiz.answers.check import format_answer
 
     return format_answer(kind, value, tolerance=tolerance)
+
+
+def after_han(text: str) -> str:
+    """A Chinese phrase as it follows a Han character: with one space in front when it starts
+    with a Latin letter or digit ("每类用 11 点 AP", "考虑 RNN"), else as it is ("一个普通 RNN")."""
+    return f" {text}" if text[:1].isascii() and text[:1].isalnum() else text

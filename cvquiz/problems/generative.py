@@ -285,7 +285,7 @@ def approx_text(x) -> str:
 WRT = ("D", "logit")
 
 
-@problem("nonsaturating_grad", topic="generative", concepts=("generative.nonsaturating",), version=1,
+@problem("nonsaturating_grad", topic="generative", concepts=("generative.nonsaturating",), version=2,
          title=Text("Saturating vs non-saturating generator gradients", "饱和与非饱和生成器损失的梯度"), options=("wrt",))
 def nonsaturating_grad(rng: Rng, wrt: str | None = None) -> Draft:
     wrt = option(rng, "wrt", wrt, WRT)
@@ -295,15 +295,16 @@ def nonsaturating_grad(rng: Rng, wrt: str | None = None) -> Draft:
     answer = by_d if wrt == "D" else by_logit
     tolerance = DEFAULT_TOLERANCE
     reject_near_boundary(answer, tolerance)
-    wrt_text = (Text("with respect to the discriminator output D = D(G(z))", "对判别器输出 D = D(G(z)) 求导")
+    wrt_text = (Text("with respect to the discriminator output D = D(G(z))", "对判别器输出 D = D(G(z)) ")
                 if wrt == "D" else
-                Text("with respect to the discriminator's logit a, where D = σ(a)", "对判别器的 logit a 求导，其中 D = σ(a)"))
+                Text("with respect to the discriminator's logit a, where D = σ(a)",
+                     "对判别器的 logit a（D = σ(a)）"))
     prompt = lines(
         Text(f"Early in training the discriminator easily rejects a generated image: D(G(z)) = {show(d)}.",
              f"训练初期判别器很容易识破生成图像：D(G(z)) = {show(d)}。"),
         Text(f"Give the gradient magnitudes {wrt_text.en} of (1) the minimax loss log(1 − D) and "
              "(2) the non-saturating loss −log D.",
-             f"给出 (1) 极小极大损失 log(1 − D) 与 (2) 非饱和损失 −log D {wrt_text.zh}的梯度大小。"),
+             f"分别求 (1) 极小极大损失 log(1 − D) 与 (2) 非饱和损失 −log D {wrt_text.zh}的梯度，给出其大小（绝对值）。"),
     ) + answer_rule(tolerance, Text("[|grad of log(1 − D)|, |grad of −log D|]", "[|log(1 − D) 的梯度|, |−log D 的梯度|]"))
     if wrt == "D":
         steps = [same(f"d/dD log(1 − D) = −1/(1 − D) → |·| = 1/{show(1 - d)} = {exact_and_approx(by_d[0])}"),

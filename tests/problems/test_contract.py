@@ -24,6 +24,7 @@ from cvquiz.practice.items import parts_of
 from cvquiz.problems.export import answer_string
 from cvquiz.problems.registry import make, registry
 from tests.problems import test_attention, test_detection, test_generative, test_points, test_sequence
+from tests.bank.test_content import spacing_problems
 from tests.problems.variant_checks import close, float_of, seeds
 
 ORACLES = {**test_points.REFERENCES, **test_sequence.REFERENCES, **test_attention.REFERENCES,
@@ -51,6 +52,12 @@ def assert_texts_exist(kind, seed, v):
     for m in v.mistakes:
         assert m.feedback.en.strip() and m.feedback.zh.strip(), f"{kind} seed {seed}: mistake feedback"
         assert CJK.search(m.feedback.zh) and not CJK.search(m.feedback.en), f"{kind} seed {seed}: {m.feedback}"
+    # The zh spacing rule of the banks (one space between Han and Latin, none between Han),
+    # outside column-aligned tables.
+    zh = [v.prompt.zh, v.hint.zh, *(m.feedback.zh for m in v.mistakes),
+          *(line for line in v.solution.zh.splitlines() if "  " not in line.strip())]
+    slips = [found for text in zh for found in spacing_problems(text)]
+    assert slips == [], f"{kind} seed {seed}: zh spacing {slips}"
 
 
 def verdict(part, typed):
@@ -99,12 +106,18 @@ def test_every_registered_kind_has_an_oracle():
         f"no oracle: {sorted(set(KINDS) - set(ORACLES))}; oracle of no kind: {sorted(set(ORACLES) - set(KINDS))}")
 
 
+#: Option values that a random draw never picks (the default is fixed), checked as well.
+FIXED_OPTIONS = [("ap11", {"recall_on_grid": "ask"})]
+CASES = [pytest.param(kind, {}, id=kind) for kind in KINDS] + [
+    pytest.param(kind, options, id=f"{kind}-" + "-".join(map(str, options.values()))) for kind, options in FIXED_OPTIONS]
+
+
 @pytest.mark.parametrize("count", SEED_COUNTS)
-@pytest.mark.parametrize("kind", KINDS)
-def test_every_variant_keeps_the_generator_contract(kind, count, ref):
+@pytest.mark.parametrize("kind, options", CASES)
+def test_every_variant_keeps_the_generator_contract(kind, options, count, ref):
     for seed in seeds(count):
-        v = make(kind, seed)
-        again = make(kind, seed)
+        v = make(kind, seed, **options)
+        again = make(kind, seed, **options)
         assert (v.params, answer_string(v.answer), v.prompt) == (again.params, answer_string(again.answer),
                                                                  again.prompt), f"{kind} seed {seed}: not deterministic"
         json.dumps(v.params)

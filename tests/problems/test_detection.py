@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from cvquiz.problems.display import show
 from cvquiz.problems.registry import make
 from tests.problems.variant_checks import close, seeds
 
@@ -115,23 +116,46 @@ def test_nms_variants_have_no_tied_scores_and_no_iou_next_to_the_threshold(ref):
         assert ((off_diagonal - p["iou_threshold"]).abs() >= 0.02 - 1e-9).all()
 
 
-def test_ap11_lists_the_strict_reading_as_a_mistake_exactly_when_it_changes_the_value(ref):
+def test_ap11_draws_avoid_a_recall_where_the_cheatsheets_r_above_t_would_differ():
+    """The cheatsheet writes P(t) over r > t, VOC over r ≥ t: by default the two agree."""
     from cvquiz.problems.detection.metrics import _ap11, _curve
 
-    listed = 0
-    for seed in seeds(100):
+    for seed in seeds(60):
         v = make("ap11", seed)
         p = v.params
         _, precision, recall = _curve(p["scores"], p["is_tp"], p["num_gt"])
+        assert _ap11(precision, recall, strict=True) == v.answer, f"seed {seed}"
+        assert not any("cheatsheet" in m.feedback.en for m in v.mistakes)
+
+
+def test_ap11_asked_about_the_grid_says_so_and_names_where_the_two_readings_differ():
+    from cvquiz.problems.detection.metrics import _ap11, _curve
+
+    listed = 0
+    for seed in seeds(60):
+        v = make("ap11", seed, recall_on_grid="ask")
+        p = v.params
+        _, precision, recall = _curve(p["scores"], p["is_tp"], p["num_gt"])
         strict = _ap11(precision, recall, strict=True)
-        has_strict = any("r > t" in m.feedback.en for m in v.mistakes)
-        if abs(float(strict - v.answer)) > 0.02 * float(v.answer):
-            assert has_strict, f"seed {seed}: the strict reading differs but is not listed"
-            assert any(m.answer == strict for m in v.mistakes)
-            listed += 1
-        else:
-            assert not has_strict
-    assert listed > 0, "no variant exercised the strict r > t reading"
+        assert strict != v.answer and "exactly on a grid point" in v.prompt.en and "恰好落在格点上" in v.prompt.zh
+        on_grid = {show(r) for r in recall if (10 * r).is_Integer and r > 0}
+        for m in v.mistakes:
+            if "cheatsheet" in m.feedback.en:
+                listed += 1
+                assert m.answer == strict and "r ≥ t" in m.feedback.en and "速查表" in m.feedback.zh
+                named = m.feedback.en.split("here at t = ")[1].rstrip(".").split(", ")
+                assert set(named) <= on_grid, f"seed {seed}: {named} vs recalls {on_grid}"
+    assert listed >= 40, "the r > t reading should be listed wherever it is clearly apart"
+
+
+def test_map_with_11_point_ap_avoids_recalls_where_the_two_readings_differ():
+    from cvquiz.problems.detection.metrics import _strict_differs_at, _curve
+
+    for seed in seeds(30):
+        v = make("map", seed, method="voc11")
+        for c in v.params["classes"]:
+            if c["num_gt"]:
+                assert _strict_differs_at(*_curve(c["scores"], c["is_tp"], c["num_gt"])[1:]) == [], f"seed {seed}"
 
 
 def test_ap_params_are_not_always_in_score_order_and_carry_a_pr_curve_figure():

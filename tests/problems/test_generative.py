@@ -132,3 +132,10 @@ def test_the_elbo_item_states_each_parts_own_rule():
     assert [p.name for p in item.parts] == ["kl", "elbo"]
     assert item.accepted.en.startswith("kl: within 0.5 %") and "elbo: within ±0.05" in item.accepted.en
     assert "kl：" in item.accepted.zh and "elbo：" in item.accepted.zh
+
+
+@pytest.mark.parametrize("wrt, variable", [("D", "对判别器输出 D = D(G(z)) 的梯度"),
+                                           ("logit", "对判别器的 logit a（D = σ(a)）的梯度")])
+def test_the_zh_nonsaturating_prompt_names_the_variable_before_asking_for_the_gradient(wrt, variable):
+    prompt = make("nonsaturating_grad", "3", wrt=wrt).prompt.zh
+    assert variable in prompt and "σ(a)的梯度大小" not in prompt

@@ -10,7 +10,7 @@ import sympy
 from sympy import Rational
 
 from cvquiz.answers import DEFAULT_TOLERANCE
-from cvquiz.problems.display import answer_rule, as_param, exact_and_approx, show
+from cvquiz.problems.display import after_han, answer_rule, as_param, exact_and_approx, show
 from cvquiz.problems.mistakes import distinct_mistakes, reject_near_boundary
 from cvquiz.problems.registry import Draft, Redraw, Rng, option, problem
 from cvquiz.text import Text, lines, same
@@ -49,6 +49,35 @@ def _ap11(precision, recall, strict: bool = False, interpolate: bool = True) -> 
         else:
             total += next((p for p, r in zip(precision, recall) if r >= grid), Rational(0))
     return total / 11
+
+
+def _strict_differs_at(precision, recall) -> list[Rational]:
+    """The grid points t where the cheatsheet's P(t) over r > t and VOC's over r ≥ t differ: a
+    recall lands exactly on t and its precision beats every higher recall (or none is higher)."""
+    out = []
+    for t in range(11):
+        grid = Rational(t, 10)
+        voc = max((p for p, r in zip(precision, recall) if r >= grid), default=Rational(0))
+        strict = max((p for p, r in zip(precision, recall) if r > grid), default=Rational(0))
+        if voc != strict:
+            out.append(grid)
+    return out
+
+
+def _strict_feedback(points: list[Rational]) -> Text:
+    """What the r > t reading is, and exactly where it differs from VOC's r ≥ t here."""
+    at = ", ".join(show(t) for t in points)
+    return Text(
+        f"That is P(t) over recall r > t, as the course cheatsheet writes it. VOC's rule, used here, takes r ≥ t; "
+        f"the two differ only where a recall lands exactly on a grid point t with a precision higher than at every "
+        f"larger recall (or no larger recall at all) — here at t = {at}.",
+        f"这是按召回率 r > t 取的 P(t)，即课程速查表的写法。本题用 VOC 的规则 r ≥ t；两者只在某个召回率恰好落在"
+        f"格点 t 上、且该点精确率高于所有更大召回率处的精确率（或没有更大的召回率）时不同——本题在 t = {at} 处。")
+
+
+#: ap11's option: draws where r > t and r ≥ t agree ("avoid"), or where they differ and the
+#: prompt says so ("ask").
+RECALL_ON_GRID = ("avoid", "ask")
 
 
 def _ap_all(precision, recall, envelope: bool = True) -> Rational:
@@ -147,19 +176,27 @@ UNRANKED = Text("Rank the detections by score first; the list was not sorted.",
                 "要先按分数给检测排序；题目给出的顺序并未排序。")
 
 
-@problem("ap11", topic="detection", concepts=("detection.metrics",), version=1,
-         title=Text("11-point interpolated AP", "11 点插值 AP"))
-def ap11(rng: Rng) -> Draft:
+@problem("ap11", topic="detection", concepts=("detection.metrics",), version=2,
+         title=Text("11-point interpolated AP", "11 点插值 AP"), options=("recall_on_grid",))
+def ap11(rng: Rng, recall_on_grid: str | None = None) -> Draft:
+    recall_on_grid = option(rng, "recall_on_grid", recall_on_grid or "avoid", RECALL_ON_GRID)
     scores, is_tp, num_gt = _ranked(rng, 6, 8)
     order, precision, recall = _curve(scores, is_tp, num_gt)
+    differs = _strict_differs_at(precision, recall)
+    if bool(differs) != (recall_on_grid == "ask"):
+        raise Redraw  # r > t and r ≥ t must agree unless the question is about where they differ
     answer = _ap11(precision, recall)
     tolerance = DEFAULT_TOLERANCE
     reject_near_boundary(answer, tolerance)
+    note = Text("", "")
+    if differs:
+        note = Text(" Here some recall lands exactly on a grid point: it counts for that t (r ≥ t, VOC's rule).",
+                    "本题有召回率恰好落在格点上：按 VOC 的规则（r ≥ t），它计入该 t。")
     prompt = _ap_prompt(scores, is_tp, num_gt, Text(
         "Compute the 11-point interpolated AP: AP = (1/11)·Σ P(t) over t ∈ {0, 0.1, …, 1}, where P(t) is the "
-        "highest precision at any recall ≥ t (0 if recall never reaches t).",
+        f"highest precision at any recall ≥ t (0 if recall never reaches t).{note.en}",
         "求 11 点插值 AP：AP = (1/11)·Σ P(t)，t ∈ {0, 0.1, …, 1}，P(t) 为召回率 ≥ t 的所有点中精确率的最大值"
-        "（召回率达不到 t 时为 0）。"), tolerance)
+        f"（召回率达不到 t 时为 0）。{note.zh}"), tolerance)
     per_t = []
     for t in range(11):
         grid = Rational(t, 10)
@@ -177,10 +214,7 @@ def ap11(rng: Rng) -> Draft:
     _, p_listed, r_listed = _curve(scores, is_tp, num_gt, ranked=False)
     _, p_det, r_det = _curve(scores, is_tp, num_gt, recall_denominator=len(scores))
     candidates = [
-        (_ap11(precision, recall, strict=True),
-         Text("Read P(t) as the maximum over recall ≥ t: with a strict r > t, a recall that lands exactly "
-              "on a grid point (such as 1.0) is lost.",
-              "P(t) 取召回率 ≥ t 的最大精确率：若用严格的 r > t，恰好落在格点（如 1.0）上的召回率会被漏掉。")),
+        (_ap11(precision, recall, strict=True) if differs else None, _strict_feedback(differs)),
         (_ap11(precision, recall, interpolate=False),
          Text("You took the precision at the first point reaching each recall level; interpolation takes the "
               "maximum precision at any recall ≥ t, which makes the curve monotone.",
@@ -255,7 +289,7 @@ CLASS_NAMES_ZH = {"cat": "猫", "dog": "狗", "car": "车", "person": "人", "bi
 AP_METHODS = ("all", "voc11")
 
 
-@problem("map", topic="detection", concepts=("detection.metrics",), version=1,
+@problem("map", topic="detection", concepts=("detection.metrics",), version=2,
          title=Text("mAP over classes", "多类别 mAP"), options=("method",))
 def map_(rng: Rng, method: str | None = None) -> Draft:
     method = option(rng, "method", method, AP_METHODS)
@@ -264,6 +298,8 @@ def map_(rng: Rng, method: str | None = None) -> Draft:
     for name in names:
         scores, is_tp, num_gt = _ranked(rng, 3, 5, extra_gt=1)
         _, precision, recall = _curve(scores, is_tp, num_gt)
+        if method == "voc11" and _strict_differs_at(precision, recall):
+            raise Redraw  # the cheatsheet's r > t and VOC's r ≥ t would give different APs
         aps.append(_ap_all(precision, recall) if method == "all" else _ap11(precision, recall))
         classes.append({"name": name, "scores": scores, "is_tp": is_tp, "num_gt": num_gt})
     empty = None
@@ -289,7 +325,7 @@ def map_(rng: Rng, method: str | None = None) -> Draft:
         Text("Per-class detections (score and TP/FP after matching):", "各类别的检测结果（分数与匹配后的 TP/FP）："),
         *rows,
         Text(f"Compute mAP with {how.en} per class. A class without ground truth is left out of the mean.",
-             f"每类用{how.zh}，求 mAP。没有真实目标的类别不计入平均。"),
+             f"每类用{after_han(how.zh)}，求 mAP。没有真实目标的类别不计入平均。"),
     ) + answer_rule(tolerance, Text("a number", "一个数"))
     ap_lines = [Text(f"  AP({c['name']}) = {exact_and_approx(ap)}", f"  AP({CLASS_NAMES_ZH[c['name']]}) = {exact_and_approx(ap)}")
                 for c, ap in zip(classes, aps)]
@@ -315,7 +351,7 @@ def map_(rng: Rng, method: str | None = None) -> Draft:
          Text("mAP averages the per-class APs; pooling every class into one ranking gives a different number.",
               "mAP 是各类 AP 的平均；把所有类别混在一起排序会得到不同的数。")),
         (sum(other, Rational(0)) / len(other),
-         Text(f"Use the {how.en} asked for.", f"请使用题目要求的{how.zh}。")),
+         Text(f"Use the {how.en} asked for.", f"请使用题目要求的{after_han(how.zh)}。")),
         (sum((a * c["num_gt"] for a, c in zip(aps, classes)), Rational(0)) / sum(c["num_gt"] for c in classes[:len(aps)]),
          Text("mAP is the plain mean over classes, not weighted by the number of ground-truth objects.",
               "mAP 是各类别的简单平均，不按真实目标数加权。")),

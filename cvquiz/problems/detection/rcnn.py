@@ -221,7 +221,7 @@ def roi_pool(rng: Rng) -> Draft:
 ANCHOR_ASKS = ("anchors", "cls_channels", "reg_channels")
 
 
-@problem("anchor_count", topic="detection", concepts=("detection.faster_rcnn",), version=1,
+@problem("anchor_count", topic="detection", concepts=("detection.faster_rcnn",), version=2,
          title=Text("Faster R-CNN anchors and RPN outputs", "Faster R-CNN 的锚框数与 RPN 输出"), options=("ask",))
 def anchor_count(rng: Rng, ask: str | None = None) -> Draft:
     ask = option(rng, "ask", ask, ANCHOR_ASKS)
@@ -235,11 +235,11 @@ def anchor_count(rng: Rng, ask: str | None = None) -> Draft:
     answer = sympy.Integer(answer)
     obj_text = (Text("a 2-way softmax (object / background) per anchor", "每个锚框一个二类 softmax（物体/背景）")
                 if objectness == "softmax" else
-                Text("one sigmoid objectness score per anchor", "每个锚框一个 sigmoid 物体性分数"))
+                Text("one sigmoid objectness score per anchor", "每个锚框一个 sigmoid 前景得分"))
     question = {
         "anchors": Text("How many anchors does the RPN score for this image?", "RPN 对这张图一共评估多少个锚框？"),
         "cls_channels": Text("How many output channels does the RPN's objectness (classification) convolution have?",
-                             "RPN 的物体性（分类）卷积有多少个输出通道？"),
+                             "RPN 的前景得分（分类）卷积有多少个输出通道？"),
         "reg_channels": Text("How many output channels does the RPN's box-regression convolution have?",
                              "RPN 的边框回归卷积有多少个输出通道？"),
     }[ask]
@@ -248,7 +248,7 @@ def anchor_count(rng: Rng, ask: str | None = None) -> Draft:
              f"At every feature-map position the RPN places anchors of {n_scales} scales × {n_ratios} aspect ratios; "
              f"objectness is {obj_text.en}, and each anchor gets 4 box offsets.",
              f"Faster R-CNN 主干网络步长 {stride}，输入图像 {fh * stride}×{fw * stride}（H×W）。RPN 在特征图每个位置放置 "
-             f"{n_scales} 种尺度 × {n_ratios} 种长宽比的锚框；物体性用{obj_text.zh}，每个锚框回归 4 个偏移量。"),
+             f"{n_scales} 种尺度 × {n_ratios} 种长宽比的锚框；前景得分用{obj_text.zh}，每个锚框回归 4 个偏移量。"),
         question,
     ) + answer_rule(None, Text("a whole number", "一个整数"))
     steps = [
@@ -258,7 +258,7 @@ def anchor_count(rng: Rng, ask: str | None = None) -> Draft:
     steps.append({
         "anchors": Text(f"Anchors = H·W·k = {fh}·{fw}·{k} = {answer}", f"锚框数 = H·W·k = {fh}·{fw}·{k} = {answer}"),
         "cls_channels": Text(f"Objectness channels = {'2k' if objectness == 'softmax' else 'k'} = {cls}",
-                             f"物体性通道数 = {'2k' if objectness == 'softmax' else 'k'} = {cls}"),
+                             f"前景得分通道数 = {'2k' if objectness == 'softmax' else 'k'} = {cls}"),
         "reg_channels": Text(f"Regression channels = 4k = 4·{k} = {4 * k}", f"回归通道数 = 4k = 4·{k} = {4 * k}"),
     }[ask])
     candidates = {
@@ -288,6 +288,6 @@ def anchor_count(rng: Rng, ask: str | None = None) -> Draft:
                 "num_ratios": n_ratios, "objectness": objectness, "ask": ask},
         prompt=prompt, answer=answer, answer_kind="number", tolerance=None, solution=lines(*steps),
         hint=Text("k = scales × ratios anchors sit at every position of the H/stride × W/stride feature map.",
-                  "特征图 (H/步长)×(W/步长) 的每个位置都有 k = 尺度数 × 长宽比数 个锚框。"),
+                  "特征图 (H/步长)×(W/步长) 的每个位置都有 k 个锚框，k = 尺度数 × 长宽比数。"),
         mistakes=distinct_mistakes(answer, None, candidates),
     )

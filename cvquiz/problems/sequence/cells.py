@@ -11,7 +11,7 @@ import sympy
 
 from cvquiz.answers import DEFAULT_TOLERANCE
 from cvquiz.problems.display import (
-    NUMBER, VECTOR, WHOLE, answer_rule, approx, approx_vector, as_param, matrix, show, vector,
+    NUMBER, VECTOR, WHOLE, after_han, answer_rule, approx, approx_vector, as_param, matrix, show, vector,
 )
 from cvquiz.problems.mistakes import distinct_mistakes, listed, reject_long, reject_near_boundary
 from cvquiz.problems.registry import Draft, Redraw, Rng, option, problem
@@ -52,7 +52,7 @@ def _rnn_count(gates: int, inputs: int, hidden: int, layers: int, biases: int, s
     return total
 
 
-@problem("rnn_params", topic="sequence", concepts=("sequence.rnn", "sequence.lstm", "sequence.gru"), version=1,
+@problem("rnn_params", topic="sequence", concepts=("sequence.rnn", "sequence.lstm", "sequence.gru"), version=2,
          title=Text("Parameters of an RNN, LSTM or GRU", "RNN、LSTM、GRU 的参数量"),
          options=("cell", "bias", "layers"))
 def rnn_params(rng: Rng, cell: str | None = None, bias: str | None = None, layers: int | None = None) -> Draft:
@@ -79,7 +79,7 @@ def rnn_params(rng: Rng, cell: str | None = None, bias: str | None = None, layer
         f"A {_CELL_NAME[cell]} has input size {D}, hidden size {H}, {stack_en}, and {bias_en}. "
         f"How many learnable parameters does it have? (Count only the recurrent cell: no embedding "
         f"and no output layer.)",
-        f"一个 {_CELL_NAME_ZH[cell]}：输入维度 {D}，隐藏维度 {H}，{stack_zh}，{bias_zh}。"
+        f"一个{after_han(_CELL_NAME_ZH[cell])}：输入维度 {D}，隐藏维度 {H}，{stack_zh}，{bias_zh}。"
         f"它有多少个可学习参数？（只算循环单元本身，不含嵌入层和输出层。）")
 
     gates_en = {"rnn": "1 block", "lstm": "4 blocks (i, f, o, g)", "gru": "3 blocks (r, z, n)"}[cell]

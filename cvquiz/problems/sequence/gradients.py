@@ -8,7 +8,7 @@ import sympy
 
 from cvquiz.answers import DEFAULT_TOLERANCE, Tolerance
 from cvquiz.problems.display import (
-    VECTOR, WHOLE, answer_rule, approx, approx_vector, as_param, exact_and_approx, matrix, power, show,
+    VECTOR, WHOLE, after_han, answer_rule, approx, approx_vector, as_param, exact_and_approx, matrix, power, show,
     vector,
 )
 from cvquiz.problems.mistakes import distinct_mistakes, listed, reject_long, reject_near_boundary
@@ -169,7 +169,7 @@ def jacobian_bound(rng: Rng, activation: str | None = None) -> Draft:
         f"Take {model_en}, with W_hh =\n{matrix(W)}\n{extra_en.strip() + chr(10) if extra_en else ''}"
         f"Bound the spectral norm of ∂h_T/∂h_1 for T = {T} by a power of W_hh's largest singular value "
         f"(times the tanh' bound, where there is one). Give the value of the bound.",
-        f"考虑{model_zh}，W_hh =\n{matrix(W)}\n{extra_zh.strip() + chr(10) if extra_zh else ''}"
+        f"考虑{after_han(model_zh)}，W_hh =\n{matrix(W)}\n{extra_zh.strip() + chr(10) if extra_zh else ''}"
         f"对 T = {T}，用 W_hh 最大奇异值的幂（若有 tanh 导数上界，也乘进去）给出 ∂h_T/∂h_1 谱范数的上界，"
         f"写出这个上界的数值。")
     # Six figures in the base: a base rounded to 4 figures can move a 49th power by over 1 %.
