@@ -282,12 +282,12 @@ def _blocked_attention(query: Tensor, key: Tensor, value: Tensor, causal: bool) 
     lead = torch.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
     T, d = query.shape[-2:]
     S, dv = value.shape[-2:]
-    q = (query * (1 / math.sqrt(d))).expand(*lead, T, d).reshape(-1, T, d)  # (N, T, d), N = B·h; scale Q once
-    k = key.expand(*lead, S, d).reshape(-1, S, d)  # (N, S, d)
-    v = value.expand(*lead, S, dv).reshape(-1, S, dv)  # (N, S, d_v)
-    N = q.shape[0]
-    if N == 0 or T == 0 or S == 0 or (causal and S == 0):
+    N = math.prod(lead)  # B·h
+    if N == 0 or T == 0 or S == 0:
         return query.new_zeros(*lead, T, dv)
+    q = (query * (1 / math.sqrt(d))).expand(*lead, T, d).reshape(N, T, d)  # (N, T, d); scale Q once
+    k = key.expand(*lead, S, d).reshape(N, S, d)  # (N, S, d)
+    v = value.expand(*lead, S, dv).reshape(N, S, dv)  # (N, S, d_v)
     rows = T if not causal else max(1, min(T, 128, _BLOCK_ELEMENTS // S))  # queries per block
     heads = max(1, min(N, _BLOCK_ELEMENTS // (rows * S)))  # (batch, head) pairs per block
     blocks = []

@@ -122,6 +122,14 @@ def test_sdpa_on_non_contiguous_and_broadcast_inputs_matches_the_formula(A, devi
         torch.testing.assert_close(out.cpu().double(), lecture_attention(q, k, v, causal), **tol)
 
 
+@pytest.mark.parametrize("T, S", [(0, 3), (3, 0), (0, 0)], ids=["no-query", "no-key", "neither"])
+def test_sdpa_with_an_empty_sequence_returns_the_formula_s_empty_or_zero_output(A, device, T, S):
+    q, k, v = torch.ones(T, 2, device=device), torch.ones(S, 2, device=device), torch.ones(S, 3, device=device)
+    for causal in (False, True):
+        out = A.scaled_dot_product_attention(q, k, v, causal=causal)
+        assert out.shape == (T, 3) and not out.isnan().any() and (out == 0).all()
+
+
 def test_sdpa_passes_gradients_to_query_key_and_value(A):
     g = torch.Generator().manual_seed(22)
     q, k, v = (randn(1, 2, 4, 3, g=g).requires_grad_() for _ in range(3))
