@@ -154,20 +154,45 @@ def _is_oom(exc: BaseException) -> bool:
     return "can't allocate memory" in text or "not enough memory" in text
 
 
+_HEAD_RUNS, _TAIL_RUNS = 12, 6  # runs of the student's own frames kept in a traceback
+
+
 def _trimmed_traceback(exc: BaseException, sub: Path, support: Path) -> str:
-    """The traceback restricted to frames in the student's own files."""
+    """The traceback restricted to frames in the student's own files, a run of identical frames
+    (a runaway recursion) shown once with its count, and the exception line always last."""
+    import linecache
+
+    prefixes = (str(sub) + os.sep, str(support) + os.sep)
+    runs: list[list] = []  # [(file, line, function), count], consecutive repeats merged
+    skipped = 0
+    tb = exc.__traceback__
+    while tb is not None:  # walked by hand: a deep recursion has a million frames
+        code = tb.tb_frame.f_code
+        if code.co_filename.startswith(prefixes):
+            frame = (code.co_filename, tb.tb_lineno, code.co_name)
+            if runs and runs[-1][0] == frame:
+                runs[-1][1] += 1
+            else:
+                runs.append([frame, 1])
+                if len(runs) > _HEAD_RUNS + _TAIL_RUNS:
+                    skipped += runs.pop(_HEAD_RUNS)[1]
+        tb = tb.tb_next
     lines = ["Traceback (your code only):"]
+    for k, ((filename, lineno, name), count) in enumerate(runs):
+        if skipped and k == _HEAD_RUNS:
+            lines.append(f"  [... {skipped} more frames ...]")
+        lines.append(f'  File "{_relative(filename, sub, support)}", line {lineno}, in {name}')
+        source = linecache.getline(filename, lineno).strip()
+        if source:
+            lines.append(f"    {source[:200]}")
+        if count > 1:
+            lines.append(f"  [the frame above repeated {count - 1} more times]")
+    text = "\n".join(lines)[:3000]
     try:
-        for frame in traceback.extract_tb(exc.__traceback__):
-            if frame.filename.startswith((str(sub) + os.sep, str(support) + os.sep)):
-                lines.append(f'  File "{_relative(frame.filename, sub, support)}", line '
-                             f"{frame.lineno}, in {frame.name}")
-                if frame.line:
-                    lines.append(f"    {frame.line}")
-        lines += [s.rstrip("\n") for s in traceback.format_exception_only(type(exc), exc)]
+        last = "".join(traceback.format_exception_only(type(exc), exc)).rstrip("\n")
     except Exception:  # noqa: BLE001 - a hostile __str__ must not hide the crash
-        lines.append(type(exc).__name__)
-    return "\n".join(lines)[:4000]
+        last = type(exc).__name__
+    return text + "\n" + last[:800]
 
 
 def _relative(filename: str, sub: Path, support: Path) -> str:

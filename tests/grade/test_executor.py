@@ -208,6 +208,33 @@ def test_a_crash_shows_only_the_students_own_frames(executor, tmp_path):
     assert "worker.py" not in detail and "site-packages" not in detail
 
 
+def test_a_runaway_recursion_shows_the_repeated_frame_once_and_the_error_last(executor, tmp_path):
+    r = submit(executor, tmp_path, {"hw.py": """
+        def f(x):
+            return down(0)
+        def down(n):
+            return down(n + 1) + 1
+        """}, [call("f", Arg("numpy", X))])
+    assert statuses(r) == ["crash"]
+    lines = r.calls[0].detail.splitlines()
+    assert lines[-1].startswith("RecursionError")
+    assert lines[3] == '  File "hw.py", line 5, in down'
+    assert lines[5].startswith("  [the frame above repeated ") and len(lines) == 7
+
+
+def test_a_mutual_recursion_keeps_the_first_and_last_frames(executor, tmp_path):
+    r = submit(executor, tmp_path, {"hw.py": """
+        def ping(n):
+            return pong(n + 1)
+        def pong(n):
+            return ping(n + 1)
+        """}, [call("ping", Arg("python", 0))])
+    detail = r.calls[0].detail
+    assert statuses(r) == ["crash"] and detail.endswith("RecursionError: maximum recursion "
+                                                        "depth exceeded")
+    assert "more frames ...]" in detail and len(detail) < 4000
+
+
 def test_sys_exit_in_the_function_is_a_crash_and_the_next_call_still_runs(executor, tmp_path):
     r = submit(executor, tmp_path, {"hw.py": """
         import sys
