@@ -86,19 +86,14 @@ def render_question(q, lang: str, seed: str = "0") -> list[str]:
 
 
 def _render_variant(q, lang: str, seed: str, out: list[str]) -> list[str]:
-    from cvquiz.answers.check import format_answer
+    from cvquiz.problems.export import rule, shown_answer
     from cvquiz.problems.registry import make
 
     v = make(q.generator, seed, question=q.id, **q.options)
     out.append(v.prompt.get(lang))
     out.append(f"{_label('hint', lang)}{_colon(lang)}{v.hint.get(lang)}")
-    if v.answer_kind == "mapping":
-        shown = "; ".join(f"{name} = {format_answer((v.parts_kind or {})[name], part)}"
-                          for name, part in v.answer.items())
-    else:
-        shown = format_answer(v.answer_kind, v.answer)
-    lines = [f"{_label('answer', lang)}{_colon(lang)}{shown}  ({q.generator}, seed {v.seed})"]
+    lines = [f"{_label('answer', lang)}{_colon(lang)}{shown_answer(v)}  ({q.generator}, seed {v.seed})"]
     if v.tolerance is not None:
-        lines[0] += f"  ({_label('accepted', lang)}{_colon(lang)}{v.tolerance.describe().get(lang)})"
+        lines[0] += f"  ({_label('accepted', lang)}{_colon(lang)}{rule(v).get(lang)})"
     lines.append(f"{_label('solution', lang)}{_colon(lang)}{v.solution.get(lang)}")
     return lines
