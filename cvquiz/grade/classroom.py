@@ -101,7 +101,8 @@ def grade_class(course: Course, assignment: Assignment, submissions: Path, out: 
     """Grade every submission in ``submissions`` that is not already stored, store and report them."""
     if not submissions.is_dir():
         raise GradeRunError(f"{submissions}: not a folder; expected one folder, .py or .zip per student")
-    found = find_submissions(submissions)
+    found = {s: p for s, p in find_submissions(submissions).items()
+             if p.resolve() != out.resolve()}  # an --out folder inside SUBMISSIONS is not a student
     ids = read_roster(roster) if roster else []
     fp = fingerprint(course, assignment)
     run = ClassRun()
@@ -118,7 +119,7 @@ def grade_class(course: Course, assignment: Assignment, submissions: Path, out: 
             for student, path in found.items():
                 p = prepare_submission(student, path, assignment.files, Path(tmp) / f"s{len(prepared)}")
                 old = done.get(student)
-                if old and old[0] != "missing" and old[1] == fp and old[2] == p.digest:
+                if old and old[0] == "graded" and old[1] == fp and old[2] == p.digest:
                     run.skipped.append(student)
                     continue
                 prepared.append(p)
@@ -143,7 +144,7 @@ def grade_class(course: Course, assignment: Assignment, submissions: Path, out: 
         for student in ids:
             if student not in found:
                 store.put(missing_result(student, assignment, fp))
-        run.results = [r for r in store.all() if r.student in found or r.student in ids]
+        run.results = store.all()  # every stored grade: a rerun without the roster loses no row
     write_reports(out, assignment, run.results, lang)
     return run
 

@@ -83,6 +83,13 @@ def describe_input(args: tuple[Arg, ...], kwargs: tuple[tuple[str, Arg], ...], n
     return Text(f"input{seed_en}:\n{body}", f"输入{seed_zh}：\n{body}")
 
 
+def smaller_input(args: tuple[Arg, ...], kwargs: tuple[tuple[str, Arg], ...], names: list[str]) -> Text:
+    """A smaller input that fails the same way (not scored; drawn to make the failure easier to read)."""
+    shown = describe_input(args, kwargs, names, None)
+    return Text("a smaller input that fails the same way (not scored):" + shown.en[len("input:"):],
+                "一个同样失败的更小输入（不计分）：" + shown.zh[len("输入："):])
+
+
 def _shape_of(arg: Arg) -> str | None:
     if arg.kind == "python":
         return None

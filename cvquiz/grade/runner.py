@@ -107,19 +107,23 @@ def prepare(course: Course, assignment: Assignment, *, hidden: bool, limits: Lim
             if not (test.visible or hidden):
                 continue
             for k in range(test.repeat):
-                instances.append(_instance(assignment, f, test, k, ref))
+                instances.append(make_instance(assignment, f, test, k, ref))
     return Plan(course, assignment, tuple(instances), hidden, fingerprint(course, assignment),
                 limits or Limits())
 
 
-def _instance(a: Assignment, f: Function, test: Test, k: int, ref: Any) -> Instance:
+def make_instance(a: Assignment, f: Function, test: Test, k: int, ref: Any, label: str = "") -> Instance:
+    """Input ``k`` of ``test`` (redrawn while unstable) with the reference's answer and the time limit.
+
+    ``label`` draws from another stream of seeds (the smaller inputs of :mod:`cvquiz.grade.shrink`).
+    """
     import numpy as np
 
     positional, keyword = f.split_args(test)
     specs = dict(test.args)
     where = f"{a.name}/{f.name}/{test.id}[{k}]"
     for attempt in range(MAX_ATTEMPTS if test.stable and test.generated else 1):
-        seed = seed_of(a.seed, f.name, test.id, k, attempt)
+        seed = seed_of(a.seed, f.name, test.id, k, attempt, *((label,) if label else ()))
         argseed = {n: seed_of(seed, n) for n in specs}
         try:
             args = tuple(build_arg(specs[n], argseed[n], a.library) for n in positional)
@@ -216,13 +220,15 @@ def job_for(plan: Plan, submission_id: str, submission_dir: Path) -> Job:
 
 
 def score(plan: Plan, result: JobResult, *, problems: dict[str, Text] | None = None,
-          submission_hash: str = "") -> SubmissionResult:
+          submission_hash: str = "", smaller: dict[tuple[str, str], Instance] | None = None) -> SubmissionResult:
     """Compare each call's value with the expected one and gather tests, points and feedback.
 
     ``problems`` maps a student file name to why it could not be handed over (several candidates,
-    a notebook instead of a .py): every test of that file fails with that message.
+    a notebook instead of a .py): every test of that file fails with that message. ``smaller``
+    maps (function, test) of a failing visible test to a smaller input that fails the same way.
     """
     problems = problems or {}
+    smaller = smaller or {}
     by_id = {c.test_id: c for c in result.calls}
     tests: list[TestResult] = []
     for f in plan.assignment.functions:
@@ -239,6 +245,9 @@ def score(plan: Plan, result: JobResult, *, problems: dict[str, Text] | None = N
                     if test.visible:
                         seed = inst.seed if test.generated else None
                         message = fb.join(m, test.about, fb.describe_input(inst.args, inst.kwargs, inst.names, seed))
+                        small = smaller.get((f.name, test.id))
+                        if small is not None:
+                            message = fb.join(message, fb.smaller_input(small.args, small.kwargs, small.names))
                     break
             if not test.visible:
                 message = fb.hidden_message(status == "passed")
@@ -275,21 +284,51 @@ def _test_of(call_id: str) -> str:
     return call_id.rsplit("[", 1)[0]
 
 
-def run_all(executor: Executor, plan: Plan, prepared: Iterable[Any]) -> Iterator[SubmissionResult]:
+def failing_visible(plan: Plan, result: JobResult, problems: dict[str, Text]) -> list[tuple[Instance, str]]:
+    """The first failing input of each failing visible test with generated inputs, and how it failed."""
+    from cvquiz.grade.shrink import SHRINKABLE
+
+    by_id = {c.test_id: c for c in result.calls}
+    out, seen = [], set()
+    for inst in plan.instances:
+        key = (inst.function.name, inst.test.id)
+        if key in seen or not (inst.test.visible and inst.test.generated):
+            continue
+        status, _, _ = _judge(plan, inst, by_id.get(inst.call_id), problems.get(inst.function.file), result.error)
+        if status != "passed":
+            seen.add(key)
+            if status in SHRINKABLE:
+                out.append((inst, status))
+    return out
+
+
+def run_all(executor: Executor, plan: Plan, prepared: Iterable[Any], *, shrink: bool = True) -> Iterator[SubmissionResult]:
     """Grade prepared submissions (:class:`cvquiz.grade.submissions.Prepared`), yielding as each finishes.
 
     A timeout or a death ends a worker, and the calls after it come back ``not_run``: they are sent
     again in a fresh job (round after round, each settling at least the call that failed), so one
-    slow function costs only its own tests.
+    slow function costs only its own tests. With ``shrink``, a failing visible test then gets a
+    smaller failing input from one extra job (:mod:`cvquiz.grade.shrink`).
     """
+    from cvquiz.grade.shrink import shrink_job
+
     by_id = {p.student: p for p in prepared}
     pending = {sid: job_for(plan, sid, p.folder) for sid, p in by_id.items()}
     settled: dict[str, dict[str, Any]] = {sid: {} for sid in by_id}
     first: dict[str, JobResult] = {}
+    merged_of: dict[str, JobResult] = {}
+    shrinking: dict[str, tuple[str, dict]] = {}  # shrink job id -> (student, call id -> owners)
     while pending:
         jobs, pending = list(pending.values()), {}
         for result in executor.run(jobs):
-            sid = result.submission_id
+            jid = result.submission_id
+            if jid in shrinking:
+                sid, owners = shrinking.pop(jid)
+                p = by_id[sid]
+                yield score(plan, merged_of.pop(sid), problems=p.problems, submission_hash=p.digest,
+                            smaller=_smallest_failures(plan, result, owners))
+                continue
+            sid = jid
             first.setdefault(sid, result)
             calls = settled[sid]
             for c in result.calls:
@@ -308,4 +347,32 @@ def run_all(executor: Executor, plan: Plan, prepared: Iterable[Any]) -> Iterator
             merged = replace(first[sid], calls=tuple(calls.values()),
                              output=first[sid].output if first[sid] is result else first[sid].output + result.output,
                              error=result.error)
+            made = None
+            if shrink and not merged.error:
+                failing = failing_visible(plan, merged, p.problems)
+                made = shrink_job(plan, job_for(plan, sid, p.folder), failing) if failing else None
+            if made is not None:
+                extra, owners = made
+                shrinking[extra.submission_id] = (sid, owners)
+                merged_of[sid] = merged
+                pending[extra.submission_id] = extra
+                continue
             yield score(plan, merged, problems=p.problems, submission_hash=p.digest)
+
+
+def _smallest_failures(plan: Plan, result: JobResult, owners: dict) -> dict[tuple[str, str], Instance]:
+    """For each failing test, its smallest candidate that fails the same way (by number of input values)."""
+    out: dict[tuple[str, str], tuple[int, Instance]] = {}
+    for call in result.calls:
+        owner = owners.get(call.test_id)
+        if owner is None:
+            continue
+        inst, cand, status = owner
+        got, _, _ = _judge(plan, cand, call, None, result.error)
+        if got != status:
+            continue
+        size = sum(int(getattr(a.value, "size", 1)) for a in (*cand.args, *(x for _, x in cand.kwargs)))
+        key = (inst.function.name, inst.test.id)
+        if key not in out or size < out[key][0]:
+            out[key] = (size, cand)
+    return {k: v for k, (_, v) in out.items()}

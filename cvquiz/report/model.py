@@ -85,8 +85,8 @@ class SubmissionResult:
         """Each question's score (0 for a question with no test run)."""
         out = {q: 0.0 for q, _ in self.questions}
         for t in self.tests:
-            out[t.question] = round(out.get(t.question, 0.0) + t.score, 6)
-        return out
+            out[t.question] = out.get(t.question, 0.0) + t.score
+        return {q: round(v, 6) for q, v in out.items()}
 
     def to_json(self) -> dict[str, Any]:
         return {"student": self.student, "assignment": self.assignment, "status": self.status,

@@ -101,6 +101,7 @@ def test_the_class_is_graded_with_a_row_per_student_and_a_column_per_question(gr
     assert list(next(csv.reader((out / "grades.csv").open())))[:4] == ["student", "total", "max", "status"]
     for student in ("honest", "reference_copy", "zipped", "single"):
         assert (rows[student]["total"], rows[student]["max"], rows[student]["status"]) == ("18", "18", "graded"), student
+    assert [rows["honest"][q] for q in ("box_convert", "box_iou", "nms", "smooth_l1_loss")] == ["1", "2", "3", "1"]
     assert (rows["ghost"]["status"], rows["ghost"]["total"]) == ("missing", "0")
     assert (out / "grades_long.csv").is_file() and (out / "gradescope" / "honest" / "results.json").is_file()
     assert "graded 17, already graded 0" in result.stdout
@@ -155,7 +156,7 @@ def test_a_rerun_skips_what_is_graded_and_keeps_the_grades(graded):
                        timeout=300)
     assert again.returncode == 0, again.stderr
     assert "graded 0, already graded 17" in again.stdout
-    assert (out / "grades.csv").read_text() == before.replace("ghost,0,18,missing,0,0,0,0,0,0,0,0,0\n", "")
+    assert (out / "grades.csv").read_text() == before  # the roster's missing row included
 
 
 def test_check_exits_0_for_a_full_marks_submission_and_writes_valid_reports(tmp_path, course):
@@ -182,3 +183,12 @@ def test_check_exits_1_and_names_the_problem_in_the_table(tmp_path, course):
     assert "nms/iou-exactly-at-threshold-is-kept" in result.stdout
     assert "形状应为 (2,)，实际为 (1,)" in result.stdout and "两个框的 IoU 恰好是 1/3" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_a_failing_visible_test_shows_a_smaller_input_that_fails_the_same_way(graded):
+    _, out, _, _ = graded
+    status, message = failing(out, "iou_plus_one")["box_iou/random"]
+    assert status == "values"
+    shown, smaller = message.split("a smaller input that fails the same way (not scored):")
+    assert "boxes1 = torch.tensor(" in smaller
+    assert smaller.count("], [") + smaller.count("],\n") < shown.count("],\n")  # fewer rows than the scored input

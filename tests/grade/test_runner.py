@@ -150,3 +150,25 @@ def test_a_job_has_one_call_per_input_each_with_its_time_limit(plan, tmp_path):
     assert all(c.time_limit_s == i.time_limit_s >= 1.0 for c, i in zip(job.calls, plan.instances))
     assert job.limits.wall_s >= sum(c.time_limit_s for c in job.calls)
     assert job.support_dir is None  # the detection assignment has no helper modules
+
+
+def test_smaller_inputs_scale_counts_and_first_axes_together():
+    from cvquiz.grade.shrink import scaled
+
+    boxes = ArgSpec("gen", gen="boxes", params=(("n", 40), ("size", 100.0)))
+    flags = ArgSpec("gen", gen="bernoulli", params=(("shape", [40, 3]),))
+    assert dict(scaled(boxes, 1 / 8).params) == {"n": 5, "size": 100.0}
+    assert dict(scaled(flags, 1 / 8).params) == {"shape": [5, 3]}
+    assert scaled(ArgSpec("python", 0.5), 1 / 8) == ArgSpec("python", 0.5)
+
+
+def test_smaller_candidates_have_their_own_reference_answers_and_stay_visible_only(plan):
+    from cvquiz.grade.shrink import candidates
+
+    inst = next(i for i in plan.instances if i.call_id == "nms/random[0]")
+    cands = candidates(plan, inst)
+    assert cands and all(c.args[0].value.shape[0] < 40 for c in cands)
+    assert len({c.call_id for c in cands}) == len(cands)
+    assert all(c.seed not in {i.seed for i in plan.instances} for c in cands)
+    literal = next(i for i in plan.instances if i.call_id.startswith("nms/iou-exactly"))
+    assert candidates(plan, literal) == []
