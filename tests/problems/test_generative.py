@@ -139,3 +139,29 @@ def test_the_elbo_item_states_each_parts_own_rule():
 def test_the_zh_nonsaturating_prompt_names_the_variable_before_asking_for_the_gradient(wrt, variable):
     prompt = make("nonsaturating_grad", "3", wrt=wrt).prompt.zh
     assert variable in prompt and "σ(a)的梯度大小" not in prompt
+
+
+def test_a_practice_session_marks_the_reviewed_elbo_wrong_when_the_kl_drops_the_log_term():
+    """The review's case end to end: KL typed without its log term, ELBO carried from it."""
+    from cvquiz.practice.items import parts_of
+    from cvquiz.practice.session import Item, Session
+
+    v = make("elbo", "22d6e056d27d73b9")
+    session = Session([Item("generative.vae-generated-elbo", "generative", v.concepts, v.prompt, parts_of(v))], None)
+    first = session.answer("2.345")
+    assert first.verdict.status == "wrong" and "log term" in first.verdict.feedback.en
+    last = session.answer("-115.65")
+    assert last.item_done and last.verdict.status == "wrong" and not last.attempt.correct
+    right = Session([Item("q", "generative", v.concepts, v.prompt, parts_of(v))], None)
+    right.answer("2.16")
+    assert right.answer("-115.46").attempt.correct
+
+
+def test_generate_elbo_key_shows_both_parts_and_their_rules():
+    from click.testing import CliRunner
+
+    from cvquiz.cli import main
+
+    out = CliRunner().invoke(main, ["generate", "elbo", "--seed", "22d6e056d27d73b9", "--key"]).output
+    assert "(v2," in out and "kl: 2.345 − ln(1.44)/2 ≈ 2.163" in out and "elbo: −115.645 + ln(1.44)/2 ≈ -115.463" in out
+    assert "elbo: within ±0.05" in out and "ELBO = -113.3 − (2.345 − ln(1.44)/2)" in out
