@@ -203,6 +203,7 @@ class _Zygote:
         self.start_timeout_s = start_timeout_s
         self.proc: subprocess.Popen | None = None
         self.netns = False
+        self.room: str | None = None  # the zygote's private folders, removed if it dies
         self.outbox = Path(tempfile.mkdtemp(prefix="cvquiz-results-"))  # 0700, never in a child's view
 
     def start(self) -> None:
@@ -215,7 +216,9 @@ class _Zygote:
         hello = self._reply(self.start_timeout_s)
         if hello is None or not json.loads(hello).get("ready"):
             raise SandboxError("the grading worker did not start: " + self._stderr())
-        self.netns = json.loads(hello)["netns"]
+        hello = json.loads(hello)
+        self.netns = hello["netns"]
+        self.room = hello.get("room")
 
     def run(self, job: Job) -> JobResult:
         if self.proc is None or self.proc.poll() is not None:
@@ -275,8 +278,10 @@ class _Zygote:
             except ProcessLookupError:
                 pass
             proc.wait()
-        for stream in (proc.stdout,):
-            stream.close()
+        proc.stdout.close()
+        room, self.room = self.room, None
+        if room and Path(room).name.startswith("cvquiz-zygote-"):
+            shutil.rmtree(room, ignore_errors=True)
 
     def stop(self) -> None:
         self.stop_process()

@@ -100,7 +100,8 @@ def main() -> None:  # pragma: no cover - runs in the exec'd zygote (tested thro
     # collection in a child does not touch (and copy) every page of the zygote's heap.
     gc.collect()
     gc.freeze()
-    write_frame(proto_out, json.dumps({"ready": True, "netns": netns, "pid": os.getpid()}).encode())
+    hello = {"ready": True, "netns": netns, "pid": os.getpid(), "room": str(room.root)}
+    write_frame(proto_out, json.dumps(hello).encode())
     try:
         while (frame := read_frame(proto_in)) is not None:
             job, result_path, output_path = pickle.loads(frame)

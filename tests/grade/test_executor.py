@@ -359,6 +359,32 @@ def test_a_job_the_worker_could_not_run_is_refused_before_it_starts(executor, tm
     assert words in str(err.value) and "s: t[0]: args[0]" in str(err.value)
 
 
+def test_a_worker_that_dies_mid_job_fails_that_job_only_and_is_replaced(tmp_path):
+    import os
+    import signal
+    import threading
+
+    for name in "abc":
+        (tmp_path / name).mkdir()
+    with LocalExecutor(workers=1, sandbox="available") as ex:
+        warm = submit(ex, tmp_path / "a", {"hw.py": "def f(x):\n    return x\n"},
+                      [call("f", Arg("numpy", X))])
+        assert statuses(warm) == ["ok"]
+        zygote = ex._zygotes[0].proc.pid
+        room = Path(ex._zygotes[0].room)
+        assert room.is_dir()
+        killer = threading.Timer(0.5, os.kill, (zygote, signal.SIGKILL))
+        killer.start()
+        lost = submit(ex, tmp_path / "b", {"hw.py": "import time\ndef f(x):\n    time.sleep(3)\n"},
+                      [call("f", Arg("numpy", X))])
+        killer.join()
+        assert statuses(lost) == ["not_run"] and "stopped unexpectedly" in lost.error
+        assert not room.exists()  # the dead worker's private folders are removed by the parent
+        again = submit(ex, tmp_path / "c", {"hw.py": "def f(x):\n    return x + 1\n"},
+                       [call("f", Arg("numpy", X))])
+        assert statuses(again) == ["ok"] and ex._zygotes[0].proc.pid != zygote
+
+
 # --------------------------------------------------------------------------- the result file
 
 def _rec(kind: bytes, payload: bytes) -> bytes:
