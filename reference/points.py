@@ -104,15 +104,17 @@ def farthest_point_sample(points: Tensor, k: int, start: int = 0) -> Tensor:
     _check_int(k, "k", 1, N, f"an int in [1, N={N}]")
     _check_int(start, "start", 0, N - 1, f"an int in [0, N={N})")
     _check_finite(points)
-    p = _opmath(points)  # float16 distances overflow: compare them in float32
+    # float16 distances overflow: compare them in float32. Coordinates as rows (B, 3, N), so that
+    # each step's sum over the coordinates runs along contiguous memory.
+    p = _opmath(points).transpose(1, 2).contiguous()  # (B, 3, N)
     # distance of every point to its nearest picked point; picked points get -1 so they never win
     dist = torch.full((B, N), float("inf"), dtype=p.dtype, device=p.device)
     last = torch.full((B,), start, dtype=torch.long, device=p.device)
     picks = [last]
     for _ in range(1, k):  # inherently sequential over the k samples; vectorized over B and N
         dist.scatter_(1, last.unsqueeze(1), -1.0)
-        center = torch.gather(p, 1, last.view(B, 1, 1).expand(B, 1, P))  # (B, 1, 3)
-        torch.minimum(dist, torch.sub(p, center).square_().sum(-1), out=dist)  # (B, N)
+        center = torch.gather(p, 2, last.view(B, 1, 1).expand(B, P, 1))  # (B, 3, 1)
+        torch.minimum(dist, torch.sub(p, center).square_().sum(1), out=dist)  # (B, N)
         last = torch.argmax(dist, dim=1)  # first maximal index: ties to the lowest index
         picks.append(last)
     return torch.stack(picks, dim=1)  # (B, k)
