@@ -212,6 +212,12 @@ def _monotone(rng, p):
     return np.sort(rng.uniform(p["low"], p["high"], size=tuple(p["shape"])), axis=-1)
 
 
+def _causal_mask(rng, p):
+    import numpy as np
+
+    return np.tril(np.ones((p["length"], p["length"]), dtype=bool))
+
+
 def _permutation(rng, p):
     return rng.permutation(p["n"]).astype("int64")
 
@@ -280,6 +286,9 @@ GENERATORS: dict[str, Generator] = {g.name: g for g in (
     Generator("monotone", "Uniform draws in [low, high], sorted along the last axis (e.g. a recall curve).",
               (_SHAPE, Param("low", "number", 0.0, "lower bound"), Param("high", "number", 1.0, "upper bound")),
               _monotone, size=lambda p: _shape_size(p["shape"])),
+    Generator("causal_mask", "A [length, length] boolean mask, true where a query may attend (key index <= query index).",
+              (Param("length", "count", REQUIRED, "T"),), _causal_mask, dtype="bool",
+              size=lambda p: p["length"] ** 2),
     Generator("permutation", "A random permutation of 0 .. n-1, int64.",
               (_N,), _permutation, dtype="int64", size=lambda p: p["n"]),
 )}

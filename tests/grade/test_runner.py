@@ -86,6 +86,8 @@ def test_every_generator_makes_its_documented_shape_from_a_seed():
         a = make_array(spec, rng_seed)
         assert a.shape == shape, name
         np.testing.assert_array_equal(a, make_array(spec, rng_seed))
+    mask = make_array(ArgSpec("gen", gen="causal_mask", params=(("length", 4),)), 1)
+    assert mask.dtype == bool and mask[3, 0] and not mask[0, 3] and mask.sum() == 10
     cov = make_array(ArgSpec("gen", gen="covariance", params=(("dim", 4),)), 1)
     assert np.allclose(cov, cov.T) and np.linalg.eigvalsh(cov).min() > 0
     boxes = make_array(ArgSpec("gen", gen="boxes", params=(("n", 50),)), 2)
