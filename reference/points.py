@@ -154,7 +154,7 @@ def ball_query(points: Tensor, centers: Tensor, radius: float, k: int) -> Tensor
     inside = d2 < radius * radius
     # The first k inside points by a selection, not a sort of all N: inside points get the key
     # N - index (distinct, larger for lower indices), outside ones -1; topk takes the k largest keys.
-    key = torch.where(inside, N - torch.arange(N, device=points.device), -1)  # (B, M, N)
+    key = torch.where(inside, N - torch.arange(N, dtype=torch.int32, device=points.device), -1)  # (B, M, N) int32
     top = torch.topk(key, min(k, N), dim=-1)  # (B, M, min(k, N)), inside points in index order first
     cand = torch.where(top.values > 0, top.indices, -1)
     if cand.shape[-1] < k:
