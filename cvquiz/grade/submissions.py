@@ -23,7 +23,7 @@ from cvquiz.text import Text
 MAX_FILE_BYTES = 10 << 20  # one source file
 MAX_TOTAL_BYTES = 50 << 20  # one submission, uncompressed
 MAX_FILES = 2000
-_SKIP = ("__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints")
+_SKIP = ("__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints", "site-packages", "node_modules")
 
 
 @dataclass
@@ -128,7 +128,8 @@ def _read_members(source: Path, prepared: Prepared, files: list[str]) -> dict[st
                 prepared.problems[name] = Text(f"{source.name} cannot be opened as a zip file ({exc})",
                                                f"{source.name} 不是可以打开的 zip 文件（{exc}）")
         return out
-    for path in sorted(source.rglob("*")):
+    # Shallow files first: a virtual environment deeper in the folder cannot crowd out the answer.
+    for path in sorted(source.rglob("*"), key=lambda q: (len(q.relative_to(source).parts), str(q))):
         if path.is_symlink() or not path.is_file():
             continue
         rel = path.relative_to(source).as_posix()

@@ -79,3 +79,17 @@ def test_the_digest_changes_when_the_submission_changes(tmp_path):
     first = prepare_submission("a", tmp_path / "a", ["detection.py"], tmp_path / "c1").digest
     (tmp_path / "a" / "detection.py").write_text("x = 2\n")
     assert prepare_submission("a", tmp_path / "a", ["detection.py"], tmp_path / "c2").digest != first
+
+
+def test_a_virtual_environment_in_the_folder_cannot_crowd_out_the_answer(tmp_path, monkeypatch):
+    import cvquiz.grade.submissions as subs
+
+    monkeypatch.setattr(subs, "MAX_FILES", 5)
+    pkg = tmp_path / "me" / "aenv" / "lib"
+    pkg.mkdir(parents=True)
+    for i in range(20):
+        (pkg / f"m{i}.py").write_text("x = 1\n")
+    (tmp_path / "me" / "zz").mkdir()
+    (tmp_path / "me" / "zz" / "detection.py").write_text("def nms(): pass\n")
+    p = prepare_submission("me", tmp_path / "me", ["detection.py"], tmp_path / "copy")
+    assert (tmp_path / "copy" / "detection.py").is_file() and not p.problems
