@@ -101,6 +101,8 @@ def grade_class(course: Course, assignment: Assignment, submissions: Path, out: 
     """Grade every submission in ``submissions`` that is not already stored, store and report them."""
     if not submissions.is_dir():
         raise GradeRunError(f"{submissions}: not a folder; expected one folder, .py or .zip per student")
+    if out.resolve() == submissions.resolve():
+        raise GradeRunError(f"{out}: the output folder is the submissions folder; choose an --out folder of its own")
     found = {s: p for s, p in find_submissions(submissions).items()
              if p.resolve() != out.resolve()}  # an --out folder inside SUBMISSIONS is not a student
     ids = read_roster(roster) if roster else []

@@ -65,3 +65,21 @@ def test_check_all_refuses_without_the_required_isolation_layers(tmp_path, monke
     graded = CliRunner().invoke(main, ["grade", str(tmp_path), "-a", "detection", "--out", str(tmp_path / "out")])
     assert graded.exit_code == 3 and "network" in graded.output
     assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_grade_refuses_to_write_into_the_submissions_folder(tmp_path):
+    (tmp_path / "alice").mkdir()
+    result = CliRunner().invoke(main, ["grade", str(tmp_path), "-a", "detection", "--out", str(tmp_path),
+                                       "--unsafe-no-sandbox"])
+    assert result.exit_code == 3
+    assert "the output folder is the submissions folder" in result.output
+    assert not (tmp_path / "grades.sqlite").exists()
+
+
+def test_a_roster_without_a_student_id_column_is_refused_with_its_line(tmp_path):
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "roster.csv").write_text("name,email\nAlice,a@x\n")
+    result = CliRunner().invoke(main, ["grade", str(tmp_path / "subs"), "-a", "detection", "--out",
+                                       str(tmp_path / "out"), "--roster", str(tmp_path / "roster.csv")])
+    assert result.exit_code == 3
+    assert "roster.csv:1: expected a column 'student_id', got name, email" in result.output
