@@ -149,3 +149,14 @@ def test_the_cli_names_the_seed_flag_that_the_library_calls_an_argument(args, tm
 def test_flag_message_restates_an_argument_message_about_the_flag():
     assert flag_message("seed: expected hex", "seed", "--seed") == "--seed: expected hex"
     assert flag_message("something else", "seed", "--seed") == "--seed: something else"
+
+
+def test_only_the_options_module_builds_a_console_or_declares_lang():
+    from tests.cli_helpers import ROOT
+
+    for path in sorted((ROOT / "cvquiz" / "cli").glob("*.py")):
+        if path.name == "options.py":
+            continue
+        source = path.read_text(encoding="utf-8")
+        assert "Console(" not in source, f"{path.name}: use cvquiz.cli.options.console(ctx)"
+        assert '"--lang"' not in source, f"{path.name}: use cvquiz.cli.options.lang_option"
