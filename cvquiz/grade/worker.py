@@ -125,6 +125,9 @@ def _warm_up(torch) -> None:
         torch.sort(x.flatten(), descending=True)
     torch.nn.functional.softmax(torch.ones(4, 4), dim=-1).exp().log().sqrt()
     torch.backends.cpu.get_cpu_capability()
+    # torch.broadcast_shapes imports sympy (and mpmath, which needs stdlib modules a child may not
+    # be able to read) on its first call, ~1.5 s: done here, not inside a student's time limit.
+    torch.broadcast_shapes((2, 1), (1, 3))
 
 
 # Imported by the zygote when the student's uid (nobody) cannot read the standard library
