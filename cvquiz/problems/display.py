@@ -117,14 +117,16 @@ def _negative(e: sympy.Basic) -> bool:
 
 
 def _sum(e: sympy.Add, like: list[sympy.Symbol] | None = None) -> str:
-    """The terms: the number first, then the positive terms, then the negative ones; with
+    """The terms: the number first (unless the sum has symbols and the number is negative), then
+    the positive terms, then the negative ones; with
     ``like`` (a numerator's symbols), a denominator lists its symbols in the same order."""
     terms = list(e.as_ordered_terms())
     if like:
         rank = {sym: i for i, sym in enumerate(like)}
         terms.sort(key=lambda t: min((rank.get(sym, len(rank)) for sym in t.free_symbols), default=-1))
-    terms = ([t for t in terms if t.is_Number] + [t for t in terms if not t.is_Number and not _negative(t)]
-             + [t for t in terms if not t.is_Number and _negative(t)])
+    first = [t for t in terms if t.is_Number and not (e.free_symbols and _negative(t))]  # 23 − 2√11; x − 1
+    rest = [t for t in terms if t not in first]
+    terms = first + [t for t in rest if not _negative(t)] + [t for t in rest if _negative(t)]
     out = ""
     for i, term in enumerate(terms):
         negative = _negative(term)
@@ -168,8 +170,8 @@ def _product(e: sympy.Mul) -> tuple[str, int]:
         part = _wrap(part, level, _PRODUCT)
         if not text:
             text = part
-        elif part[0] in "√(" or (part[0].isalpha() and text[-1].isdigit()):
-            text += part  # 2√11, 3(x + 1), 2x
+        elif part[0] == "(" or (text.isdigit() and (part[0] == "√" or f.is_Symbol)):
+            text += part  # 2√11, 3(x + 1), (x + 1)(x − 1), 2x
         else:
             text += f"·{part}"
     return text, _PRODUCT

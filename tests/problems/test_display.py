@@ -31,8 +31,10 @@ CODE = re.compile(r"\*|sqrt\(")
     (sympy.E, "e"),
     (sympy.Rational(-3, 7), "−3/7"),
     (-sympy.Rational(23129, 200) + sympy.log(sympy.Rational(36, 25)) / 2, "−115.645 + ln(1.44)/2"),
+    (sympy.sqrt(2) * sympy.log(3), "√2·ln(3)"),
+    ((s + 1) * (s - 1), "(1 + s)(s − 1)"),
 ], ids=["surds", "ratio", "over-a-product", "kl", "half-root-2", "nested-root", "power", "exp", "e", "fraction",
-        "elbo"])
+        "elbo", "root-times-log", "product-of-sums"])
 def test_pretty_writes_mathematics_not_code(value, text):
     assert pretty(value) == text
 
