@@ -1,6 +1,6 @@
 """Run the benchmark suites: ours against each peer, interleaved, in one run.
 
-    python -m benchmarks [--device cuda] [--quick] [--suite NAME ...] [--markdown]
+    python -m benchmarks [--device cuda] [--quick] [--suite NAME ...] [--threads N] [--markdown]
 
 Peers (torchvision, pycocotools, fpsample, scipy) are optional; a row whose peer is missing says
 so. The peer environment in which every row has both sides is described in BENCHMARKS.md:
@@ -64,8 +64,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller inputs, fewer repetitions")
     parser.add_argument("--suite", action="append", choices=SUITES, metavar="NAME",
                         help=f"run only this suite (repeatable): {', '.join(SUITES)}")
+    parser.add_argument("--threads", type=int, metavar="N",
+                        help="torch intra-op threads for both sides (default: torch's choice); 1 compares the "
+                             "algorithms on a machine whose other cores are busy")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables (for BENCHMARKS.md)")
     args = parser.parse_args(argv)
+    if args.threads is not None:
+        if args.threads < 1:
+            parser.error("--threads: expected an int >= 1")
+        import torch
+
+        torch.set_num_threads(args.threads)
 
     if args.device.startswith("cuda"):
         import torch
