@@ -28,6 +28,10 @@ import time
 import traceback
 from pathlib import Path
 
+# Bound when the zygote imports this module, before any student code runs: a student module
+# named like a package (``numpy.py``) cannot change what writes the answers.
+from numpy.lib.format import write_array as _write_array
+
 from cvquiz.errors import SandboxError
 from cvquiz.grade.protocol import Arg, Job
 
@@ -290,15 +294,13 @@ def _shift(structure, offset: int):
 def write_record(index: int, status: str, *, detail: str = "", elapsed: float = 0.0,
                  structure=None, arrays=(), returned_type=None, torch_dtype=None) -> None:
     """Append one call's record (a JSON header, then its arrays) to the result file."""
-    from numpy.lib.format import write_array
-
     meta = {"i": index, "status": status, "detail": detail[:4000], "elapsed": elapsed,
             "structure": structure, "type": returned_type, "torch_dtype": torch_dtype,
             "arrays": len(arrays)}
     out = [_record(b"J", json.dumps(meta).encode())]
     for array in arrays:
         buf = io.BytesIO()
-        write_array(buf, array, allow_pickle=False)
+        _write_array(buf, array, allow_pickle=False)
         out.append(_record(b"A", buf.getvalue()))
     data = b"".join(out)
     while data:
