@@ -1,0 +1,43 @@
+"""The built-in `attention` assignment through `cvquiz check`: an honest submission gets full
+marks, and attention without the √d_k scale loses exactly the scaled tests, with a message that
+names the scale."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.grade.builtin import check_json, failing, honest_dir, patched, private_course, write_submission
+from tests.grade.conftest import sandbox_flags
+
+NO_SCALE = [("scores = query @ key.transpose(-1, -2) / math.sqrt(d)", "scores = query @ key.transpose(-1, -2)")]
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    return private_course(tmp_path_factory.mktemp("course"))
+
+
+def test_an_honest_attention_submission_gets_full_marks_hidden_tests_included(course):
+    code, report = check_json(course, honest_dir("attention"), "attention", "--all", *sandbox_flags())
+    assert failing(report) == {}
+    assert code == 0
+    assert report["total"] == report["max_score"] == 18
+
+
+def test_attention_without_the_sqrt_dk_scale_loses_the_scaled_tests_and_the_message_names_the_scale(
+        course, tmp_path):
+    sub = write_submission(tmp_path / "no_scale", "attention", patched("attention", NO_SCALE))
+    code, report = check_json(course, sub, "attention")
+    assert code == 1
+    problems = failing(report)
+    assert set(problems) == {
+        "attention_weights/divided-by-sqrt-d", "attention_weights/random-causal",
+        "scaled_dot_product_attention/divided-by-sqrt-d", "scaled_dot_product_attention/random",
+        "scaled_dot_product_attention/causal-hides-the-future",
+        "multi_head_attention/self-attention", "multi_head_attention/cross-attention-causal-with-biases",
+    }
+    assert {status for status, _ in problems.values()} == {"values"}
+    status, message = problems["scaled_dot_product_attention/divided-by-sqrt-d"]
+    assert "got 0.531689, expected 0.577681" in message
+    assert "divided by sqrt(d_k) = 2 before the softmax" in message
+    assert "divides its scores by sqrt(d), d being the width of one head" in problems["multi_head_attention/self-attention"][1]

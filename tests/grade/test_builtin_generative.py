@@ -1,0 +1,38 @@
+"""The built-in `generative` assignment through `cvquiz check`: an honest submission gets full
+marks, and a KL divergence written with log σ where log σ² belongs loses the KL tests (and the ELBO
+tests built on it), with a message that names the log term."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.grade.builtin import check_json, failing, honest_dir, patched, private_course, write_submission
+from tests.grade.conftest import sandbox_flags
+
+KL_WITH_LOG_SIGMA = [("torch.exp(logvar) - 1 - logvar, dim=-1)", "torch.exp(logvar) - 1 - logvar / 2, dim=-1)")]
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    return private_course(tmp_path_factory.mktemp("course"))
+
+
+def test_an_honest_generative_submission_gets_full_marks_hidden_tests_included(course):
+    code, report = check_json(course, honest_dir("generative"), "generative", "--all", *sandbox_flags())
+    assert failing(report) == {}
+    assert code == 0
+    assert report["total"] == report["max_score"] == 21
+
+
+def test_kl_with_log_sigma_instead_of_log_sigma_squared_loses_the_kl_and_elbo_tests_naming_the_log_term(
+        course, tmp_path):
+    sub = write_submission(tmp_path / "kl_log_sigma", "generative", patched("generative", KL_WITH_LOG_SIGMA))
+    code, report = check_json(course, sub, "generative")
+    assert code == 1
+    problems = failing(report)
+    assert set(problems) == {"gaussian_kl/the-log-term-is-log-sigma-squared", "gaussian_kl/random",
+                             "elbo/bernoulli", "elbo/gaussian"}
+    assert {status for status, _ in problems.values()} == {"values"}
+    message = problems["gaussian_kl/the-log-term-is-log-sigma-squared"][1]
+    assert "got 1.23414, expected 0.984141" in message
+    assert "the log term is log sigma^2 = logvar, not log sigma" in message
