@@ -39,6 +39,16 @@ def test_measure_alternates_ours_and_the_peer_and_checks_the_answers_once():
     assert result.ratio == pytest.approx(min(result.ours) / min(result.peer))
 
 
+def test_a_row_slower_than_its_budget_keeps_its_warm_up_and_stops_after_three_calls():
+    import time
+
+    calls = []
+    row = Row("slow", lambda: calls.append("ours") or time.sleep(0.02), lambda: calls.append("peer"), "peer")
+    result = measure(row, budget_s=0.01)
+    assert calls.count("ours") == 3 and len(result.ours) == len(result.peer) == 3
+    assert max(result.ours) >= 0.02
+
+
 def test_a_row_that_raises_is_reported_and_the_run_goes_on():
     def broken():
         raise RuntimeError("out of memory")
