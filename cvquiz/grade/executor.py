@@ -418,6 +418,8 @@ def _ending_status(job: Job, i: int, ending: dict) -> tuple[str, str]:
             return "timeout", f"ran past its time limit of {call.time_limit_s:g} s"
         return "timeout", f"the submission ran past its total limit of {job.limits.wall_s:g} s"
     code = ending.get("exit")
+    during = (f"while importing {call.module}.py" if ending.get("phase") == "import"
+              and ending.get("index") == i else "during this call")
     if isinstance(code, int) and code < 0:
         sig = -code
         try:
@@ -429,8 +431,8 @@ def _ending_status(job: Job, i: int, ending: dict) -> tuple[str, str]:
         if sig == signal.SIGXFSZ:
             return "killed", (f"wrote a file (or output) larger than the "
                               f"{job.limits.file_size_mb} MB limit")
-        return "killed", f"the process was killed by {name} during this call"
-    return "killed", f"the process ended (exit code {code}) during this call, without answering"
+        return "killed", f"the process was killed by {name} {during}"
+    return "killed", f"the process ended (exit code {code}) {during}, without answering"
 
 
 def _cpu_exhausted(job: Job, ending: dict) -> bool:

@@ -298,6 +298,14 @@ def test_os_exit_is_reported_as_killed(executor, tmp_path):
     assert "exit code 0" in r.calls[0].detail
 
 
+def test_os_exit_at_import_is_reported_as_killed_while_importing(executor, tmp_path):
+    r = submit(executor, tmp_path, {"hw.py": "import os\nos._exit(3)\n"},
+               [call("f", Arg("numpy", X)), call("f", Arg("numpy", X), test_id="after")])
+    assert statuses(r) == ["killed", "not_run"]
+    assert r.calls[0].detail == ("the process ended (exit code 3) while importing hw.py, "
+                                 "without answering")
+
+
 def test_a_ctypes_segfault_is_reported_as_killed(executor, tmp_path):
     r = submit(executor, tmp_path, {"hw.py": """
         import ctypes
