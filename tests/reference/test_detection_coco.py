@@ -133,3 +133,13 @@ def test_mean_average_precision_equals_the_per_class_slow_path(D, device, style,
         aps.append(sum(per_thr) / len(per_thr))
     got = D.mean_average_precision(pb, ps, pl, gb, gl, style=style, method=method)
     assert got.item() == pytest.approx(sum(aps) / len(aps), abs=1e-12)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(30))
+def test_coco_evaluate_gives_pycocotools_twelve_numbers_over_many_datasets(D, seed):
+    rng = np.random.default_rng(500 + seed)
+    n_img, n_cls = int(rng.integers(1, 40)), int(rng.integers(1, 6))
+    gts, dets = dataset(rng, n_img, n_cls, max_gt=int(rng.integers(0, 12)), tie_scores=bool(seed % 3 == 0))
+    got = D.coco_evaluate(*tensors(gts, dets, "cpu")).numpy()
+    assert np.abs(got - pycocotools_stats(gts, dets, n_cls)).max() <= 1e-12
