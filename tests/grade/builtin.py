@@ -57,3 +57,21 @@ def outcomes(report: dict) -> dict[str, tuple[str, str]]:
 
 def failing(report: dict) -> dict[str, tuple[str, str]]:
     return {k: v for k, v in outcomes(report).items() if v[0] != "passed"}
+
+
+def assert_reference_signatures(topic: str) -> None:
+    """Each function of the built-in ``topic`` assignment is the reference function of the same name
+    with the same parameters, so a copy of reference/<topic>.py is a submission."""
+    import inspect
+
+    from cvquiz.course import find_course
+    from cvquiz.grade.assignment import load_assignment
+
+    course = find_course()
+    reference = course.reference(topic)
+    for f in load_assignment(course, topic).functions:
+        assert (f.file, f.reference_function) == (f"{topic}.py", f.name)
+        ours = inspect.signature(getattr(reference, f.name))
+        assert [p for p, _ in f.params] == list(ours.parameters), f.name
+        assert [d for _, d in f.params] == [p.default is not inspect.Parameter.empty
+                                            for p in ours.parameters.values()], f.name

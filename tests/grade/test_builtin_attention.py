@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.grade.builtin import check_json, failing, honest_dir, patched, private_course, write_submission
+from tests.grade.builtin import (assert_reference_signatures, check_json, failing, honest_dir, patched,
+                                 private_course, write_submission)
 from tests.grade.conftest import sandbox_flags
 
 NO_SCALE = [("scores = query @ key.transpose(-1, -2) / math.sqrt(d)", "scores = query @ key.transpose(-1, -2)")]
@@ -41,3 +42,7 @@ def test_attention_without_the_sqrt_dk_scale_loses_the_scaled_tests_and_the_mess
     assert "got 0.531689, expected 0.577681" in message
     assert "divided by sqrt(d_k) = 2 before the softmax" in message
     assert "divides its scores by sqrt(d), d being the width of one head" in problems["multi_head_attention/self-attention"][1]
+
+
+def test_the_attention_assignment_names_the_reference_functions_and_their_parameters():
+    assert_reference_signatures("attention")

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.grade.builtin import check_json, failing, honest_dir, patched, private_course, write_submission
+from tests.grade.builtin import (assert_reference_signatures, check_json, failing, honest_dir, patched,
+                                 private_course, write_submission)
 from tests.grade.conftest import sandbox_flags
 
 KL_WITH_LOG_SIGMA = [("torch.exp(logvar) - 1 - logvar, dim=-1)", "torch.exp(logvar) - 1 - logvar / 2, dim=-1)")]
@@ -36,3 +37,7 @@ def test_kl_with_log_sigma_instead_of_log_sigma_squared_loses_the_kl_and_elbo_te
     message = problems["gaussian_kl/the-log-term-is-log-sigma-squared"][1]
     assert "got 1.23414, expected 0.984141" in message
     assert "the log term is log sigma^2 = logvar, not log sigma" in message
+
+
+def test_the_generative_assignment_names_the_reference_functions_and_their_parameters():
+    assert_reference_signatures("generative")

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from tests.grade.builtin import check_json, failing, private_course
+from tests.grade.builtin import assert_reference_signatures, check_json, failing, private_course
 from tests.grade.conftest import sandbox_flags
 
 
@@ -23,3 +23,7 @@ def test_a_copy_of_the_reference_is_a_full_marks_points_submission(course, tmp_p
     assert failing(report) == {}
     assert code == 0
     assert report["total"] == report["max_score"] == 12
+
+
+def test_the_points_assignment_names_the_reference_functions_and_their_parameters():
+    assert_reference_signatures("points")

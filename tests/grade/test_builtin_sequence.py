@@ -15,7 +15,8 @@ import shutil
 import pytest
 
 from tests.cli_helpers import run_cvquiz
-from tests.grade.builtin import check_json, failing, honest_dir, patched, private_course, write_submission
+from tests.grade.builtin import (assert_reference_signatures, check_json, failing, honest_dir, patched,
+                                 private_course, write_submission)
 from tests.grade.conftest import sandbox_flags
 
 CLASSIC_BUGS = {
@@ -96,3 +97,7 @@ def test_check_passes_the_honest_file_on_its_visible_tests_and_fails_the_gru_bug
     code, report = check_json(course, sub, "sequence")
     assert code == 1
     assert set(failing(report)) == {"gru_step/reset-after-the-matmul", "gru_step/random"}
+
+
+def test_the_sequence_assignment_names_the_reference_functions_and_their_parameters():
+    assert_reference_signatures("sequence")
