@@ -86,6 +86,14 @@ def test_this_machine_offers_every_required_layer():
     assert sandbox.missing(LAYERS) == []
 
 
+@needs(*sandbox.REQUIRED)
+def test_a_required_sandbox_grades_with_every_required_layer_on(tmp_path):
+    with LocalExecutor(workers=1, sandbox="required") as strict:
+        r = attack(strict, tmp_path, "def f(x):\n    return x * 2\n")
+    assert r.calls[0].status == "ok" and not r.error
+    assert sandbox.missing(dict(r.layers)) == []
+
+
 def test_a_required_sandbox_refuses_to_start_when_a_layer_is_missing(monkeypatch):
     monkeypatch.setattr(executor_module, "_probe", lambda: dict(LAYERS, filesystem=False))
     with pytest.raises(SandboxError) as err:
