@@ -204,6 +204,7 @@ class _Zygote:
         self.proc: subprocess.Popen | None = None
         self.netns = False
         self.room: str | None = None  # the zygote's private folders, removed if it dies
+        self.busy = threading.Lock()  # one job at a time, even if run() is called concurrently
         self.outbox = Path(tempfile.mkdtemp(prefix="cvquiz-results-"))  # 0700, never in a child's view
 
     def start(self) -> None:
@@ -221,6 +222,10 @@ class _Zygote:
         self.room = hello.get("room")
 
     def run(self, job: Job) -> JobResult:
+        with self.busy:
+            return self._run(job)
+
+    def _run(self, job: Job) -> JobResult:
         if self.proc is None or self.proc.poll() is not None:
             self.start()
         folder = Path(tempfile.mkdtemp(prefix="job-", dir=self.outbox))
