@@ -11,6 +11,8 @@ Conventions used throughout:
   use the same grid; ``aligned=True`` shifts RoIs by half a pixel onto it).
 - Ranking is by score, highest first; equal scores keep the lower index first (a stable sort).
 - Results are on the input's device and in its floating dtype; indices are ``int64``.
+- Half-precision inputs are computed in float32 and cast back (as torch's kernels do); IoU that
+  is compared with a threshold (NMS, matching) is computed in float64, so the rule is exact.
 """
 
 from __future__ import annotations
@@ -95,8 +97,8 @@ def _output_size(output_size) -> tuple[int, int]:
         output_size = (output_size, output_size)
     if (not isinstance(output_size, (tuple, list)) or len(output_size) != 2
             or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in output_size)):
-        raise ValueError(f"output_size: expected a positive int or a pair (height, width) of them, "
-                         f"got {_describe(output_size) if not isinstance(output_size, (tuple, list)) else output_size!r}")
+        got = repr(output_size) if isinstance(output_size, (tuple, list)) else _describe(output_size)
+        raise ValueError(f"output_size: expected a positive int or a pair (height, width) of them, got {got}")
     return int(output_size[0]), int(output_size[1])
 
 
