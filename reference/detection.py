@@ -1126,9 +1126,11 @@ def roi_align(features: Tensor, rois: Tensor, output_size: int | tuple[int, int]
     if isinstance(sampling_ratio, bool) or not isinstance(sampling_ratio, int):
         raise ValueError(f"sampling_ratio: expected an int (<= 0 for adaptive), got {_describe(sampling_ratio)}")
     # Autocast would run the matrix products in bfloat16/float16; like torchvision's autocast
-    # wrapper, compute in the inputs' dtype instead.
+    # wrapper, compute in the inputs' dtype instead (float32 for half inputs, cast back).
+    op = _opmath(features.dtype)
     with torch.autocast(features.device.type, enabled=False):
-        return _roi_align(features, rois, ph_n, pw_n, spatial_scale, sampling_ratio, aligned)
+        out = _roi_align(features.to(op), rois.to(op), ph_n, pw_n, spatial_scale, sampling_ratio, aligned)
+    return out.to(features.dtype)
 
 
 def _roi_align(features: Tensor, rois: Tensor, ph_n: int, pw_n: int, spatial_scale: float,
