@@ -145,7 +145,7 @@ def _failure(exc: BaseException, sub: Path, support: Path, doing: str) -> tuple[
         if top in getattr(sys, "stdlib_module_names", ()):
             return "import_error", (f"imports the standard module `{exc.name}`, which the "
                                     "sandbox cannot read on this grader (its Python is not "
-                                    "readable by other users; see cvquiz.grade.worker.PRELOAD)")
+                                    "readable by other users; see cvquiz.grade.worker.PRELOAD_SUBMODULES)")
         return "import_error", f"imports the module `{exc.name}`, which the grader does not have"
     return "crash", _trimmed_traceback(exc, sub, support)
 

@@ -130,31 +130,47 @@ def _warm_up(torch) -> None:
     torch.broadcast_shapes((2, 1), (1, 3))
 
 
-# Imported by the zygote when the student's uid (nobody) cannot read the standard library
-# (e.g. a pyenv Python under /root): the modules student code commonly imports, never ones with
-# side effects at import.
-PRELOAD = (
-    "abc", "argparse", "array", "base64", "bisect", "cmath", "collections", "collections.abc",
-    "concurrent.futures", "contextlib", "copy", "csv", "ctypes", "dataclasses", "datetime",
-    "decimal", "enum", "fnmatch", "fractions", "functools", "gc", "glob", "hashlib", "heapq",
-    "inspect", "io", "itertools", "json", "logging", "math", "numbers", "operator", "os",
-    "pathlib", "pickle", "pprint", "queue", "random", "re", "shutil", "signal", "socket",
-    "statistics", "string", "struct", "subprocess", "tempfile", "textwrap", "threading", "time",
-    "timeit", "traceback", "types", "typing", "unittest", "unittest.mock", "warnings", "weakref",
-    "zlib", "encodings.idna", "encodings.ascii", "encodings.latin_1", "encodings.utf_16",
-    "encodings.utf_32", "encodings.cp1252", "encodings.unicode_escape", "encodings.punycode",
-    "encodings.raw_unicode_escape", "encodings.hex_codec", "encodings.base64_codec",
+# When the student's uid (nobody) cannot read the standard library (e.g. a pyenv Python under
+# /root), the zygote imports it beforehand, so that a child finds it in sys.modules: every
+# top-level stdlib module except these (side effects at import, terminals, GUIs, tests), every
+# codec, and the submodules that student code and its libraries (sympy, scipy) commonly use.
+PRELOAD_SKIP = frozenset({
+    "antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "ensurepip", "venv",
+    "test", "lib2to3", "pydoc", "pydoc_data", "pdb", "webbrowser", "readline", "rlcompleter",
+    "curses", "tty", "pty", "getpass", "crypt", "nis", "spwd", "ossaudiodev", "distutils",
+    "asynchat", "asyncore", "smtpd", "imp", "cgi", "cgitb", "audioop", "aifc", "chunk", "sunau",
+    "sndhdr", "imghdr", "mailcap", "nntplib", "pipes", "telnetlib", "uu", "xdrlib", "msilib",
+    "winsound", "msvcrt", "nt", "winreg",
+})
+PRELOAD_SUBMODULES = (
+    "collections.abc", "concurrent.futures", "concurrent.futures.thread", "email.message",
+    "email.parser", "email.utils", "html.parser", "http.client", "importlib.metadata",
+    "importlib.resources", "importlib.util", "json.decoder", "logging.handlers",
+    "multiprocessing.pool", "os.path", "unittest.mock", "urllib.parse", "urllib.request",
+    "xml.dom.minidom", "xml.etree.ElementTree",
 )
 
 
 def _preload_stdlib() -> None:
+    import contextlib
+    import encodings
     import importlib
+    import io
+    import pkgutil
+    import warnings
 
-    for name in PRELOAD:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
+    names = sorted(n for n in getattr(sys, "stdlib_module_names", ())
+                   if not n.startswith("_") and n not in PRELOAD_SKIP)
+    names += [m.name for m in pkgutil.iter_modules(encodings.__path__, "encodings.")]
+    names += list(PRELOAD_SUBMODULES)
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
+            contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - not on this platform (mbcs, dbm.gnu, ...)
+                pass
 
 
 @dataclass
