@@ -171,6 +171,20 @@ def test_an_import_error_names_the_missing_module(executor, tmp_path):
     assert "torchvisionx" in r.calls[0].detail
 
 
+def test_standard_modules_and_installed_packages_import_in_the_sandbox(executor, tmp_path):
+    # Where the Python installation is not readable by nobody (pyenv under /root), the zygote
+    # must have preloaded what these need.
+    r = submit(executor, tmp_path, {"hw.py": """
+        import fractions, statistics, zoneinfo, email.utils, xml.etree.ElementTree, encodings.cp437
+        import sympy
+        import scipy.special
+        def f(x):
+            return float(sympy.Rational(1, 3) * 3) + float(fractions.Fraction(1, 2))
+        """}, [call("f", Arg("numpy", X))])
+    assert statuses(r) == ["ok"], r.calls[0].detail
+    assert r.calls[0].value == 1.5
+
+
 def test_a_support_module_is_importable(executor, tmp_path):
     r = submit(executor, tmp_path, {"hw.py": """
         from layer_utils import affine
