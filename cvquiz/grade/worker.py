@@ -136,7 +136,7 @@ def _warm_up(torch) -> None:
 # codec, and the submodules that student code and its libraries (sympy, scipy) commonly use.
 PRELOAD_SKIP = frozenset({
     "antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "ensurepip", "venv",
-    "test", "lib2to3", "pydoc", "pydoc_data", "pdb", "webbrowser", "readline", "rlcompleter",
+    "test", "lib2to3", "pdb", "webbrowser", "readline", "rlcompleter",
     "curses", "tty", "pty", "getpass", "crypt", "nis", "spwd", "ossaudiodev", "distutils",
     "asynchat", "asyncore", "smtpd", "imp", "cgi", "cgitb", "audioop", "aifc", "chunk", "sunau",
     "sndhdr", "imghdr", "mailcap", "nntplib", "pipes", "telnetlib", "uu", "xdrlib", "msilib",
