@@ -235,7 +235,11 @@ def _number_agrees(x: sympy.Expr, v: sympy.Expr, tolerance: Tolerance | None) ->
 # --------------------------------------------------------------------------- expressions
 
 def _by_name(e: sympy.Expr) -> sympy.Expr:
-    return e.xreplace({s: sympy.Symbol(s.name, positive=True) for s in e.free_symbols})
+    # Only symbols that change: rebuilding an unchanged formula would re-evaluate it (an
+    # unevaluated max(N + 1, (N + 1)^30) would make sympy order its arguments, for seconds).
+    rule = {s: sympy.Symbol(s.name, positive=True) for s in e.free_symbols}
+    rule = {s: t for s, t in rule.items() if s != t}
+    return e.xreplace(rule) if rule else e
 
 
 class _Unevaluable(Exception):

@@ -36,8 +36,16 @@ WORKER_DIED = Text("This answer could not be checked (the checker stopped); type
                    "无法检查这个答案（检查进程意外退出）；请换一种更简单的写法")
 
 
-def _serve(conn) -> None:
-    """The worker's loop: ``(args, kwargs)`` in, ``("ok", verdict)`` or ``("error", exc)`` out."""
+def _serve(conn, other_end=None) -> None:
+    """The worker's loop: ``(args, kwargs)`` in, ``("ok", verdict)`` or ``("error", exc)`` out.
+
+    It ends when its session goes away: the session's end of the pipe, inherited by a forked
+    worker, is closed here (so the pipe reports end-of-file), and on Linux the kernel kills the
+    worker when its parent dies (a session killed during a long check leaves no orphan).
+    """
+    if other_end is not None:
+        other_end.close()
+    _die_with_parent()
     from cvquiz.answers.check import check_here
 
     conn.send(("ready", None))
@@ -67,6 +75,19 @@ def _portable(exc: Exception) -> Exception:
         return (TypeError if isinstance(exc, TypeError) else ValueError)(str(exc))
 
 
+def _die_with_parent() -> None:
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
 def _context():
     """fork where it is safe (one thread, POSIX): instant and shares the loaded sympy; else spawn."""
     methods = multiprocessing.get_all_start_methods()
@@ -94,12 +115,14 @@ class CheckWorker:
         try:
             ctx = _context()
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_serve, args=(child,), daemon=True, name="cvquiz-check")
+            other = parent if ctx.get_start_method() == "fork" else None
+            proc = ctx.Process(target=_serve, args=(child, other), daemon=True, name="cvquiz-check")
             proc.start()
             child.close()
             if not parent.poll(START_TIMEOUT_S) or parent.recv()[0] != "ready":
                 raise OSError("the worker did not start")
-        except (OSError, EOFError, ValueError, RuntimeError):
+        except (OSError, EOFError, ValueError, RuntimeError, AssertionError):
+            # AssertionError: multiprocessing lets no daemonic process (a pool's worker) have children
             self._stop()
             return False
         self._proc, self._conn = proc, parent

@@ -126,12 +126,77 @@ def read_tree(path: Path) -> Any:
     return tree
 
 
+_SIGNIFICANT = None
+
+
+def _flow_depth_line(text: str, limit: int) -> int | None:
+    """The line where ``[``/``{`` nesting first passes ``limit``, or None.
+
+    ruamel's scanner reads a run of unclosed brackets before its parser sees the depth, and
+    slows down quadratically with it (3,000 ``[`` take seconds), so this linear pass refuses
+    such a run first. Quoted scalars and comments are skipped; a quote counts only where a
+    scalar may start (after ``[{,:-`` or at a line's start), as in YAML.
+    """
+    global _SIGNIFICANT
+    import re
+
+    if text.count("[") + text.count("{") <= limit:
+        return None
+    if _SIGNIFICANT is None:
+        _SIGNIFICANT = re.compile(r"""[\[\]{}'"#\n]""")
+    depth, i, n = 0, 0, len(text)
+    while True:
+        m = _SIGNIFICANT.search(text, i)
+        if m is None:
+            return None
+        i, c = m.start(), m.group()
+        if c in "[{":
+            depth += 1
+            if depth > limit:
+                return text.count("\n", 0, i) + 1
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        elif c == "#":
+            if i == 0 or text[i - 1] in " \t\n":
+                end = text.find("\n", i)
+                i = n if end < 0 else end
+                continue
+        elif c in "'\"":
+            j = i - 1
+            while j >= 0 and text[j] in " \t":
+                j -= 1
+            if j < 0 or text[j] in "[{,:-\n":
+                i = _quote_end(text, i)
+                continue
+        i += 1
+
+
+def _quote_end(text: str, i: int) -> int:
+    """The index after the quoted scalar that starts at ``text[i]`` (the end when unclosed)."""
+    quote, j, n = text[i], i + 1, len(text)
+    while j < n:
+        c = text[j]
+        if quote == '"' and c == "\\":
+            j += 2
+            continue
+        if c == quote:
+            if quote == "'" and j + 1 < n and text[j + 1] == "'":
+                j += 2  # '' is a quote inside single quotes
+                continue
+            return j + 1
+        j += 1
+    return n
+
+
 def _compose(text: str, path: Path) -> Any:
     import warnings
 
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    line = _flow_depth_line(text, 2 * MAX_DEPTH)
+    if line is not None:
+        raise BankError(f"{path}:{line}: invalid YAML: nested more than {MAX_DEPTH} levels deep")
     yaml = YAML(typ="safe", pure=True)
     yaml.max_depth = MAX_DEPTH
     try:
