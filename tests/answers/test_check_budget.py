@@ -105,3 +105,15 @@ def test_turning_the_worker_off_checks_in_process(monkeypatch):
     monkeypatch.setenv("CVQUIZ_CHECK_WORKER", "0")
     assert session_worker() is None
     assert check_answer("number", "3/7", "3/7").correct
+
+
+@pytest.mark.parametrize("typed", ["max(N+1, (N+1)^100)", "min(N, (N+2)^100 - N)", "max(N, (N+1)^60) + min(1, N^40)"])
+def test_max_and_min_of_formulas_are_compared_at_points_without_sympy_ordering_them(typed):
+    # Found by the fuzz run: sympy ordered N + 1 and (N + 1)^100 for every positive N (24 s).
+    start = time.monotonic()
+    assert check_here("expression", "N^2", typed, symbols=["N"]).status == "wrong"
+    assert time.monotonic() - start < CHECK_BUDGET_S
+
+
+def test_max_of_formulas_still_agrees_where_it_is_the_same_function():
+    assert check_here("expression", "N^2", "max(N^2, N^2 - 1)", symbols=["N"]).correct

@@ -153,3 +153,22 @@ def test_tags_and_dates_are_named_instead_of_silently_read_as_text(tmp_path, tex
 def test_a_quoted_date_and_an_explicit_core_tag_are_text(tmp_path):
     tree = read_tree(write(tmp_path / "q.yaml", 'a: "2024-01-01"\nb: !!str 2024-01-02\nc: !!int "3"\n'))
     assert plain(tree) == {"a": "2024-01-01", "b": "2024-01-02", "c": 3}
+
+
+def test_a_long_run_of_unclosed_brackets_is_refused_before_the_parser_reads_it(tmp_path):
+    # Found by the fuzz run: 3,000 unclosed `[` took ruamel's scanner seconds (quadratic).
+    import time
+
+    path = write(tmp_path / "run.yaml", "a: 1\nb: " + "[" * 3000 + "\n")
+    start = time.monotonic()
+    with pytest.raises(BankError) as info:
+        read_tree(path)
+    assert time.monotonic() - start < 1.0
+    assert info.value.problems == [f"{path}:2: invalid YAML: nested more than 50 levels deep"]
+
+
+def test_brackets_in_quotes_comments_and_words_do_not_count_as_nesting(tmp_path):
+    text = ('a: "' + "[" * 300 + '"\n' + "b: '" + "{" * 300 + "'\n" + "# " + "[" * 300 + "\n"
+            + "c: it's " + "[x] " * 3 + "\n")
+    tree = read_tree(write(tmp_path / "quoted.yaml", text))
+    assert plain(tree)["a"] == "[" * 300 and plain(tree)["b"] == "{" * 300
