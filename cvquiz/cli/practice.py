@@ -21,8 +21,9 @@ def _db_option(f):
               help="At most this many never-seen questions.")
 @click.option("--seed", default=None, help="Hex seed: the same session (order and numbers) every time.")
 @plain_option
-@click.option("--exam", "exam_minutes", type=click.IntRange(1, 600), default=None,
-              help="Timed mock exam of this many minutes: no feedback until the end.")
+@click.option("--exam", "exam_minutes", type=click.FloatRange(0.1, 600), default=None,
+              help="Timed mock exam of this many minutes: a clock, no hints, no feedback until the "
+                   "end; then the score out of every question and a review of each.")
 @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Exam day (YYYY-MM-DD): plan every review before it.")
 @click.option("--mistakes", is_flag=True, help="Drill the questions last answered wrong.")
@@ -75,10 +76,10 @@ def practice(ctx, topic, lang, count, new, seed, plain, exam_minutes, until, mis
         session = Session(items, schedule, exam=exam_minutes is not None)
         if exam_minutes:
             click.echo(screen.t(Text(
-                f"Mock exam: {len(items)} questions, {exam_minutes} minutes. Results at the end.",
-                f"模拟考试：{len(items)} 题，{exam_minutes} 分钟。结束后统一显示结果。")))
-        else:
-            screen.show_help()
+                f"Mock exam: {len(items)} questions, {exam_minutes:g} minutes. Results at the end; "
+                "questions not reached when the time is up count as not right.",
+                f"模拟考试：{len(items)} 题，{exam_minutes:g} 分钟。结束后统一显示结果；时间到时未作答的题目按未得分计。")))
+        screen.show_help(exam=session.exam)
         run_session(session, screen, time.monotonic() + 60 * exam_minutes if exam_minutes else None)
         if session.exam:
             screen.show_exam_results(session)

@@ -7,6 +7,7 @@ drawing (screen-reader friendly).
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Sequence
 
 from rich.console import Console, Group
@@ -24,12 +25,40 @@ LETTERS = "ABCDEFGHIJ"
 REVEALING = {"pr_curve"}
 
 HELP = Text(
-    "Type your answer and press Enter. Commands: :s skip · :? help · :q quit (Ctrl-D also quits), "
-    "and :h hint where a question offers one. A malformed answer is not counted; you are told the "
-    "format and asked again.",
-    "输入答案后按回车。命令：:s 跳过 · :? 帮助 · :q 退出（Ctrl-D 也可退出）；题目注明有提示时，可输入 :h 查看。"
-    "格式不对的答案不计次数，会提示格式后重新作答。",
+    "Type your answer and press Enter. Commands: :s skip · :a show the answer (counts as wrong) · "
+    ":? help · :q quit (Ctrl-D also quits), and :h hint where a question offers one. A malformed "
+    "answer is not counted; you are told the format and asked again.",
+    "输入答案后按回车。命令：:s 跳过 · :a 显示答案（记为答错）· :? 帮助 · :q 退出（Ctrl-D 也可退出）；"
+    "题目注明有提示时，可输入 :h 查看。格式不对的答案不计次数，会提示格式后重新作答。",
 )
+EXAM_HELP = Text(
+    "Type your answer and press Enter. Commands: :s skip · :? help · :q hand in now (Ctrl-D too). "
+    "No hints and no answers until the end; the clock is in each question's title.",
+    "输入答案后按回车。命令：:s 跳过 · :? 帮助 · :q 立即交卷（Ctrl-D 也可）。考试中没有提示，"
+    "结束前不显示答案；剩余时间显示在每题标题中。",
+)
+
+#: Drill commands, by what is typed after NFKC folding and lower-casing (so a full-width
+#: "：ｑ" from an IME and ":Q" under Caps Lock both mean ":q").
+COMMANDS = {
+    ":q": "quit", ":quit": "quit",
+    ":?": "help", ":help": "help",
+    ":h": "hint", ":hint": "hint",
+    ":s": "skip", ":skip": "skip",
+    ":a": "answer", ":answer": "answer",
+}
+
+
+def command_of(line: str) -> str | None:
+    """The drill command ``line`` names ('quit', 'help', 'hint', 'skip', 'answer'), or None."""
+    folded = unicodedata.normalize("NFKC", line).strip().lower().replace(" ", "")
+    return COMMANDS.get(folded)
+
+
+def clock(seconds: float) -> str:
+    """Remaining time as m:ss (never negative)."""
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 LABELS = {
     "correct": Text("✓ Correct", "✓ 正确"),
@@ -43,6 +72,16 @@ LABELS = {
     "nohint": Text("No hint for this one.", "本题没有提示。"),
     "offer": Text("A hint is available: type :h.", "本题有提示：输入 :h 查看。"),
     "invalid": Text("Not an answer I can read", "无法识别的答案"),
+    "examhint": Text("Hints are off in the exam.", "考试中不提供提示。"),
+    "examanswer": Text("Answers are shown at the end of the exam.", "答案在考试结束后统一显示。"),
+    "late": Text("Time is up: that answer came late and is not counted. The paper is handed in.",
+                 "时间到：这个答案提交晚了，不计分。试卷已收。"),
+    "timeup": Text("Time is up. The paper is handed in.", "时间到，试卷已收。"),
+    "left": Text("left", "剩余"),
+    "shown": Text("Answer shown (counts as wrong)", "已显示答案（记为答错）"),
+    "skippedanswers": Text("Skipped, with their answers:", "跳过的题目及答案："),
+    "review": Text("Review of the paper", "试卷回顾"),
+    "yours": Text("Your answer", "你的答案"),
     "summary": Text("Session summary", "本次练习小结"),
     "part": Text("Part", "小题"),
 }
@@ -83,11 +122,17 @@ class Screen:
         else:
             self.console.print(Panel(body, title=title, title_align="left", border_style=style or "cyan"))
 
-    def show_question(self, item: Item, position: tuple[int, int], hint: bool = False) -> None:
-        """The question; ``hint`` offers ``:h`` (only where the item has a hint and it may be shown)."""
+    def show_question(self, item: Item, position: tuple[int, int], hint: bool = False,
+                      remaining: float | None = None) -> None:
+        """The question with its id (to look it up with ``bank show`` or report it); ``hint``
+        offers ``:h`` (only where the item has a hint and it may be shown); ``remaining`` is
+        the exam clock in seconds."""
         number, total = position
         stars = "*" * item.difficulty if self.plain else "★" * item.difficulty
-        title = f"[{number}/{total}] {item.topic} · {', '.join(item.concepts)} · {stars}"
+        title = f"[{number}/{total}] {item.question_id} · {', '.join(item.concepts)} · {stars}"
+        if remaining is not None:
+            title += (f" · {self.label('left')} {clock(remaining)}" if self.lang == "zh"
+                      else f" · {clock(remaining)} {self.label('left')}")
         parts: list = [RichText(self.t(item.prompt))]
         if item.choices:
             grid = Table.grid(padding=(0, 1))
@@ -122,8 +167,12 @@ class Screen:
         else:
             self.console.print(f"{self.label('hint')}: {self.t(hint)}", style=None if self.plain else "magenta")
 
-    def show_help(self) -> None:
-        self.console.print(self.t(HELP))
+    def show_help(self, exam: bool = False) -> None:
+        self.console.print(self.t(EXAM_HELP if exam else HELP))
+
+    def say(self, key: str) -> None:
+        """One labelled line (``LABELS[key]``)."""
+        self.console.print(self.label(key))
 
     def show_part_result(self, outcome: Outcome) -> None:
         """After one part of a multi-part item: right or wrong, with the expected value."""
@@ -137,10 +186,14 @@ class Screen:
     def show_result(self, outcome: Outcome) -> None:
         """After the whole item: right or wrong, the answer, the rule, the feedback, the solution."""
         attempt = outcome.attempt
-        item = attempt.item
         ok = bool(attempt.correct)
-        lines: list[str] = []
-        for part, verdict in zip(item.parts, attempt.verdicts):
+        title = self.label("shown" if attempt.revealed else ("correct" if ok else "wrong"))
+        self.show_answer(attempt.item, attempt.verdicts, title, "green" if ok else "red")
+
+    def answer_lines(self, item: Item) -> list[str]:
+        """The right answer of every part of ``item``, one line each."""
+        lines = []
+        for part in item.parts:
             shown = answer_text(part.kind, part.expected, part.tolerance)
             if part.kind == "choice" and item.choices:
                 shown = f"{LETTERS[part.expected]}) {self.t(item.choices[part.expected])}"
@@ -148,7 +201,18 @@ class Screen:
                 shown = "; ".join(f"{LETTERS[i]}) {self.t(item.choices[i])}" for i in sorted(part.expected))
             prefix = f"{part.name} = " if part.name and len(item.parts) > 1 else ""
             lines.append(f"{self.label('answer')}: {prefix}{shown}")
-            if verdict.feedback is not None:
+        return lines
+
+    def show_answer(self, item: Item, verdicts: Sequence = (), title: str = "", style: str = "",
+                    typed: Sequence[str] = ()) -> None:
+        """The answer of each part (with the feedback on what was typed), the rule and the solution."""
+        lines: list[str] = []
+        if typed:
+            lines.append(f"{self.label('yours')}: {' | '.join(typed)}")
+        for k, line in enumerate(self.answer_lines(item)):
+            lines.append(line)
+            verdict = verdicts[k] if k < len(verdicts) else None
+            if verdict is not None and verdict.feedback is not None:
                 lines.append(f"{self.label('mistake')}: {self.t(verdict.feedback)}")
         if item.accepted is not None:
             lines.append(f"{self.label('accepted')}: {self.t(item.accepted)}")
@@ -159,17 +223,40 @@ class Screen:
             drawing = draw_figure(item.figure, plain=self.plain)
             if drawing:
                 lines += ["", drawing]
-        title = self.label("correct" if ok else "wrong")
-        self._block(RichText("\n".join(lines)), title=title, style="green" if ok else "red")
+        self._block(RichText("\n".join(lines)), title=title, style=style or "cyan")
 
     def show_exam_results(self, session) -> None:
-        """After a mock exam: every answered question with its result, in order."""
-        total = len(session.items)
-        for number, attempt in enumerate(session.attempts, start=1):
-            if attempt.skipped or not attempt.verdicts:
-                continue
-            self.show_question(attempt.item, (number, total))
-            self.show_result(Outcome(attempt.verdicts[-1], attempt.item.parts[-1], True, attempt))
+        """After a mock exam: the score out of every question of the paper (those not reached
+        count as not right), then the review of every question in order, skipped, late and
+        unreached ones included, each with its answer and worked solution."""
+        rows = session.exam_rows()
+        status_text = {
+            "correct": Text("right", "正确"), "wrong": Text("wrong", "错误"),
+            "skipped": Text("skipped", "跳过"), "late": Text("late, not counted", "超时提交，不计分"),
+            "unreached": Text("not reached", "未作答（时间到）"),
+        }
+        self.console.print(self.label("review"), style=None if self.plain else "bold")
+        for row in rows:
+            self.show_question(row.item, (row.number, len(rows)))
+            attempt = row.attempt
+            typed: list[str] = []
+            verdicts: Sequence = ()
+            if attempt is not None:
+                typed = list(attempt.typed) + ([attempt.late] if attempt.late is not None else [])
+                verdicts = attempt.verdicts
+            mark = {"correct": "✓", "wrong": "✗"}.get(row.status, "·")
+            title = f"{mark} {self.t(status_text[row.status])}"
+            style = {"correct": "green", "wrong": "red"}.get(row.status, "yellow")
+            self.show_answer(row.item, verdicts, title, style, typed)
+        right = sum(r.status == "correct" for r in rows)
+        count = {k: sum(r.status == k for r in rows) for k in status_text}
+        if self.lang == "zh":
+            line = (f"得分：{right}/{len(rows)}（错误 {count['wrong']}，跳过 {count['skipped']}，"
+                    f"超时 {count['late']}，未作答 {count['unreached']}）")
+        else:
+            line = (f"Score: {right}/{len(rows)} ({count['wrong']} wrong, {count['skipped']} skipped, "
+                    f"{count['late']} late, {count['unreached']} not reached)")
+        self.console.print(line, style=None if self.plain else "bold")
 
     def show_summary(self, summary: Summary, extra: Sequence[str] = ()) -> None:
         if self.lang == "zh":
@@ -178,9 +265,17 @@ class Screen:
         else:
             head = (f"{summary.asked} question{'' if summary.asked == 1 else 's'}: {summary.correct} right, {summary.wrong} wrong, "
                     f"{summary.skipped} skipped, {summary.hinted} with a hint")
+        if summary.revealed:
+            head += (f"（其中 {summary.revealed} 题看了答案）" if self.lang == "zh"
+                     else f" ({summary.revealed} with the answer shown)")
         lines = [head]
         for topic, (right, total) in sorted(summary.by_topic.items()):
             lines.append(f"  {topic:<11} {bar(right / total if total else 0, 20, self.plain)} {right}/{total}")
+        if summary.skipped_items:
+            lines.append(self.label("skippedanswers"))
+            for item in summary.skipped_items:
+                lines.append(f"  {item.question_id}")
+                lines.extend(f"    {line}" for line in self.answer_lines(item))
         lines.extend(extra)
         self._block(RichText("\n".join(lines)), title=self.label("summary"), style="blue")
 
@@ -286,15 +381,22 @@ def draw_pr_curve(recall: Sequence[float], precision: Sequence[float], points=No
 def run_session(session, screen: Screen, deadline: float | None = None) -> bool:
     """Drive ``session`` on ``screen`` until the items run out, the student quits (``:q``,
     end of input, Ctrl-C) or the exam ``deadline`` (a ``time.monotonic()`` value) passes.
-    Returns True when the student quit early. In exam mode results are shown at the end.
+    Returns True when the student quit early. In exam mode results are shown at the end; an
+    answer typed after the deadline is kept as late (and said to be late), not dropped.
     """
     import time
+
+    def remaining() -> float | None:
+        return deadline - time.monotonic() if deadline is not None else None
 
     shown = None
     while not session.finished:
         item = session.item
+        if deadline is not None and time.monotonic() > deadline:
+            screen.say("timeup")
+            return True
         if shown is not item:
-            screen.show_question(item, session.position, hint=session.hint_offered)
+            screen.show_question(item, session.position, hint=session.hint_offered, remaining=remaining())
             shown = item
         part = session.part
         screen.show_part(item, part)
@@ -305,22 +407,36 @@ def run_session(session, screen: Screen, deadline: float | None = None) -> bool:
             return True
         if line is None:
             return True
+        command = command_of(line)
         if deadline is not None and time.monotonic() > deadline:
-            screen.console.print(screen.t(Text("Time is up.", "时间到。")))
+            if command is None and line.strip():
+                session.late_answer(line.strip())
+                screen.say("late")
+            else:
+                screen.say("timeup")
             return True
-        command = line.strip()
-        if command in (":q", ":quit", "：q"):
+        if command == "quit":
             return True
-        if command in (":?", ":help", "：？"):
-            screen.show_help()
+        if command == "help":
+            screen.show_help(exam=session.exam)
             continue
-        if command in (":h", ":hint", "：h"):
-            screen.show_hint(session.hint() if not session.exam else None)
+        if command == "hint":
+            if session.exam:
+                screen.say("examhint")
+            else:
+                screen.show_hint(session.hint())
             continue
-        if command in (":s", ":skip", "：s"):
+        if command == "skip":
             session.skip()
             continue
-        if not command:
+        if command == "answer":
+            if session.exam:
+                screen.say("examanswer")
+                continue
+            attempt = session.reveal()
+            screen.show_result(Outcome(None, part, True, attempt))
+            continue
+        if not line.strip():
             continue
         outcome = session.answer(line)
         if outcome.verdict.status == "invalid":

@@ -7,7 +7,10 @@ and records the review in the :class:`~cvquiz.practice.schedule.Schedule`. The s
 
 Rules: a malformed answer is not an attempt (it says what format is expected and asks again,
 and a later right answer is rated Hard); a hint makes a right answer Hard; a skip is not a
-review. In exam mode nothing is revealed until the end.
+review; asking for the answer (:meth:`Session.reveal`) is a lapse (rated Again). In exam mode
+nothing is revealed until the end, an answer typed after the time is up is kept as late (shown in
+the review, never scored), and the score is out of every question of the paper, those not
+reached included.
 """
 
 from __future__ import annotations
@@ -90,6 +93,8 @@ class Attempt:
     hinted: bool = False
     invalid_tries: int = 0
     skipped: bool = False
+    revealed: bool = False  # the student asked for the answer (a lapse)
+    late: str | None = None  # an exam answer typed after the time was up (not scored)
     correct: bool | None = None
     rating: int | None = None
     started: float = field(default_factory=time.monotonic)
@@ -113,6 +118,19 @@ class Summary:
     skipped: int
     hinted: int
     by_topic: dict[str, tuple[int, int]]  # topic -> (correct, answered)
+    revealed: int = 0
+    total: int = 0  # the questions of the session (of the paper, in an exam)
+    skipped_items: tuple[Item, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExamRow:
+    """One question of a mock exam paper as reviewed at the end."""
+
+    number: int
+    item: Item
+    status: str  # "correct", "wrong", "skipped", "late" or "unreached"
+    attempt: Attempt | None
 
 
 class Session:
@@ -170,6 +188,30 @@ class Session:
             self._attempt().hinted = True
         return item.hint
 
+    def reveal(self) -> Attempt | None:
+        """Give up on the current item: its answer is shown, and it is recorded as a lapse
+        (wrong, rated Again). Not in an exam (None there)."""
+        if self.item is None or self.exam:
+            return None
+        attempt = self._attempt()
+        attempt.revealed = True
+        attempt.correct = False
+        self._record(attempt)
+        self.attempts.append(attempt)
+        self._advance()
+        return attempt
+
+    def late_answer(self, typed: str) -> None:
+        """An exam answer typed after the time was up: kept for the review, never scored; the
+        paper ends there."""
+        if self.item is None:
+            return
+        attempt = self._attempt()
+        attempt.late = typed
+        self.attempts.append(attempt)
+        self._index = len(self.items)
+        self._current = None
+
     def skip(self) -> None:
         """Move on without a review."""
         if self.item is None:
@@ -203,6 +245,7 @@ class Session:
 
     def _record(self, attempt: Attempt) -> None:
         rating = rating_for(bool(attempt.correct), attempt.hinted or attempt.invalid_tries > 0)
+        answer = " | ".join(attempt.typed + (["(answer shown)"] if attempt.revealed else []))
         attempt.rating = int(rating)
         if self.schedule is None:
             return
@@ -210,7 +253,7 @@ class Session:
         self.schedule.record(Review(
             question_id=item.question_id, at=now(), rating=int(rating), correct=bool(attempt.correct),
             topic=item.topic, concepts=item.concepts, hinted=attempt.hinted,
-            answer=" | ".join(attempt.typed), seed=item.seed,
+            answer=answer, seed=item.seed,
             seconds=round(time.monotonic() - attempt.started, 1)))
 
     def _advance(self) -> None:
@@ -219,8 +262,25 @@ class Session:
         self._current = None
 
     # -- the end ---------------------------------------------------------
+    def exam_rows(self) -> list[ExamRow]:
+        """Every question of the paper in order, with what became of it."""
+        by_item = {id(a.item): a for a in self.attempts}
+        rows = []
+        for number, item in enumerate(self.items, start=1):
+            attempt = by_item.get(id(item))
+            if attempt is None:
+                status = "unreached"
+            elif attempt.late is not None:
+                status = "late"
+            elif attempt.skipped:
+                status = "skipped"
+            else:
+                status = "correct" if attempt.correct else "wrong"
+            rows.append(ExamRow(number, item, status, attempt))
+        return rows
+
     def summary(self) -> Summary:
-        answered = [a for a in self.attempts if not a.skipped]
+        answered = [a for a in self.attempts if not a.skipped and a.late is None]
         by_topic: dict[str, tuple[int, int]] = {}
         for a in answered:
             right, total = by_topic.get(a.item.topic, (0, 0))
@@ -232,4 +292,7 @@ class Session:
             skipped=sum(a.skipped for a in self.attempts),
             hinted=sum(a.hinted for a in answered),
             by_topic=by_topic,
+            revealed=sum(a.revealed for a in answered),
+            total=len(self.items),
+            skipped_items=tuple(a.item for a in self.attempts if a.skipped),
         )

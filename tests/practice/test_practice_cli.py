@@ -161,9 +161,15 @@ def test_piped_answers_run_a_session_and_end_of_input_ends_it_with_a_summary(cou
     result = run_cvquiz("--course", str(course), "practice", "detection", "--db", str(db), "--seed", "3",
                         "--plain", input=":?\n:s\n")
     assert result.returncode == 0, result.stderr
-    assert "Commands: :s skip" in result.stdout and ":h hint where a question offers one" in result.stdout
+    flat = " ".join(result.stdout.split())
+    assert "Commands: :s skip" in flat and ":h hint where a question offers one" in flat
+    assert ":a show the answer (counts as wrong)" in flat
     assert "Session summary" in result.stdout
     assert "1 skipped" in result.stdout
+    # The skipped question's answer is in the summary.
+    summary = result.stdout[result.stdout.index("Session summary"):]
+    assert "Skipped, with their answers:" in summary and "detection.nms-strict" in summary
+    assert "Answer: A) Both boxes are kept" in summary
     assert reviews(db) == []  # a skip is not a review; the end of input answers nothing
 
 
@@ -234,12 +240,52 @@ def test_the_first_question_of_the_builtin_course_appears(tmp_path):
 def test_an_exam_session_gives_no_feedback_until_the_end(course, tmp_path):
     out = drive(course, tmp_path / "p.sqlite3", "nms", "--exam", "5", right=False)
     assert "Mock exam: 2 questions, 5 minutes" in out
-    results_start = out.index("Wrong")  # the first verdict comes only after both answers
+    results_start = out.index("Review of the paper")  # the first verdict comes only after both answers
     assert out[:results_start].count("\n> ") + out[:results_start].count("\r\n> ") >= 1
-    assert "Correct" not in out[:results_start]
+    assert "Correct" not in out[:results_start] and "wrong" not in out[:results_start]
+    assert re.search(r"\[1/2\] detection\.[a-z-]+ · detection\.nms · \* · [45]:\d\d left", out[:results_start])
     assert out.index("IoU?") < results_start and out.index("What happens") < results_start
     assert "Suppression needs IoU strictly above the threshold" in out[results_start:]
+    assert "Score: 0/2 (2 wrong, 0 skipped, 0 late, 0 not reached)" in out
     assert "2 questions: 0 right, 2 wrong" in out
+
+
+def exam_in_a_terminal(course, db, lang):
+    child = spawn(course, db, "nms", "--exam", "0.1", "--lang", lang)
+    log = io.StringIO()
+    child.logfile_read = log
+    return child, log
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_mock_exam_refuses_hints_marks_a_late_answer_and_scores_the_whole_paper(course, tmp_path, lang):
+    import time
+
+    zh = lang == "zh"
+    child, log = exam_in_a_terminal(course, tmp_path / "p.sqlite3", lang)
+    child.expect("剩余 0:0\\d" if zh else "0:0\\d left")
+    child.expect("> ")
+    child.sendline(":h")
+    child.expect("考试中不提供提示" if zh else "Hints are off in the exam")
+    child.sendline("：Ａ")  # full-width, as an IME types it: still the show-answer command, refused here
+    child.expect("答案在考试结束后统一显示" if zh else "Answers are shown at the end of the exam")
+    time.sleep(6.5)  # the six-second paper runs out while the student types
+    child.sendline("1/2")
+    child.expect("这个答案提交晚了，不计分" if zh else "that answer came late and is not counted")
+    child.expect(pexpect.EOF)
+    child.close()
+    out = log.getvalue()
+    assert child.exitstatus == 0, out
+    review = out[out.index("试卷回顾" if zh else "Review of the paper"):]
+    # Both questions are reviewed with their answers and solutions: the late one and the unreached one.
+    assert review.count("超时提交，不计分" if zh else "late, not counted") == 1
+    assert review.count("未作答（时间到）" if zh else "not reached") >= 1
+    assert ("你的答案: 1/2" if zh else "Your answer: 1/2") in review
+    assert ("只有 IoU > 阈值时才删除" if zh else "NMS removes a box only when IoU > threshold") in review
+    assert ("交集 2，并集 6" if zh else "Intersection 2, union 4 + 4 - 2 = 6") in review
+    assert ("得分：0/2（错误 0，跳过 0，超时 1，未作答 1）" if zh
+            else "Score: 0/2 (0 wrong, 0 skipped, 1 late, 1 not reached)") in review
+    assert reviews(tmp_path / "p.sqlite3") == []  # a late answer is not a review
 
 
 def test_until_pulls_the_next_review_before_the_exam_day(course, tmp_path):
