@@ -58,6 +58,10 @@ class SandboxError(CvquizError):
     """Student code could not be run safely (a layer is missing, a limit is wrong)."""
 
 
+class ExamError(CvquizError):
+    """An exam could not be built or marked (roster, spec, answer sheet, manifest, fonts)."""
+
+
 class NotBuiltError(CvquizError):
     """A command that exists in the CLI but is not implemented yet."""
 

@@ -74,10 +74,3 @@ def test_a_missing_course_directory_is_a_clear_could_not_run_error(tmp_path):
     assert result.returncode == ExitCode.COULD_NOT_RUN
     assert "course directory does not exist" in result.stderr
     assert "Traceback" not in result.stderr
-
-
-def test_a_command_that_is_not_built_says_so_on_stderr_and_exits_2():
-    result = run_cvquiz("exam", "make", "--students", "roster.csv")
-    assert result.returncode == ExitCode.USAGE
-    assert result.stdout == ""
-    assert "`cvquiz exam` is not built yet" in result.stderr

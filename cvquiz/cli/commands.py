@@ -6,8 +6,8 @@ import click
 
 
 def register(group: click.Group) -> None:
-    from cvquiz.cli import bank, generate, grade, practice, ref, topics
+    from cvquiz.cli import bank, exam, generate, grade, practice, ref, topics
 
-    for module in (practice, topics, bank, generate, grade, ref):
+    for module in (practice, topics, bank, generate, grade, exam, ref):
         for command in module.COMMANDS:
             group.add_command(command)

@@ -1,4 +1,4 @@
-"""`cvquiz assignment`, `check` and `grade`: code autograding (`exam` is not built yet).
+"""`cvquiz assignment`, `check` and `grade`: code autograding.
 
 Thin commands over :mod:`cvquiz.grade` (the library) and :mod:`cvquiz.report` (the writers).
 Student code runs only in isolated workers, never in this process.
@@ -8,20 +8,8 @@ from __future__ import annotations
 
 import click
 
-from cvquiz.cli._notbuilt import not_built
 from cvquiz.cli.options import console as _shared_console
 from cvquiz.cli.options import lang_option
-
-
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def exam() -> None:
-    """Print per-student exam papers with answer keys, and mark them.
-
-    \b
-    Example:
-      cvquiz exam make --students roster.csv --secret-file exam.key
-    """
-    not_built("exam")
 
 
 def _load(ctx: click.Context, name: str):
@@ -272,4 +260,4 @@ def grade(ctx: click.Context, submissions: str, name: str, out: str, workers: in
     class_summary(console, run.results, lang)
 
 
-COMMANDS = [exam, assignment, grade, check]
+COMMANDS = [assignment, grade, check]

@@ -4,7 +4,8 @@ One convention for all commands (the grader's and the exam's included): declare 
 the decorator here instead of a local ``click.option``, and print rich output through
 :func:`console` rather than a ``Console()`` of one's own.
 
-- :data:`lang_option`: ``--lang en|zh``; default from the locale (:func:`default_lang`).
+- :data:`lang_option`: ``--lang en|zh``; default from the locale (:func:`default_lang`);
+  :data:`paper_lang_option` adds ``both`` for printed papers.
 - :data:`plain_option`: ``--plain``: no colour, no box drawing (screen-reader friendly).
 - :func:`console`: the one rich console of a run, built on first use from the root context:
   no colour under ``--plain`` or ``NO_COLOR`` (``--plain`` also drops box drawing), the
@@ -48,6 +49,13 @@ def lang_option(f: Callable) -> Callable:
     """``--lang en|zh``: the language of questions and messages; default from the locale."""
     return click.option("--lang", type=click.Choice(LANGS), default=None, callback=_resolve_lang,
                         help="Language: en or zh (default: from the locale, LANG/LC_ALL).")(f)
+
+
+def paper_lang_option(f: Callable) -> Callable:
+    """``--lang en|zh|both``: :data:`lang_option` for printed papers, where ``both`` puts each text
+    in English, then Chinese (``cvquiz exam``)."""
+    return click.option("--lang", type=click.Choice([*LANGS, "both"]), default=None, callback=_resolve_lang,
+                        help="Language: en, zh or both (default: from the locale, LANG/LC_ALL).")(f)
 
 
 def plain_option(f: Callable) -> Callable:
