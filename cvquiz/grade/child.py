@@ -129,8 +129,8 @@ def _import_student(name: str, sub: Path, support: Path):
         where = _relative(exc.filename or str(path), sub, support)
         return ("syntax_error", f"{where}:{exc.lineno}: {exc.msg}")
     except BaseException as exc:  # noqa: BLE001
-        status, detail = _failure(exc, sub, support, "imported")
-        return ("memory" if status == "memory" else "import_error", detail)
+        kind, detail = _failure(exc, sub, support, "imported")
+        return ("memory" if kind == "memory" else "import_error", detail)
     return module
 
 
