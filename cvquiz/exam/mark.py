@@ -53,7 +53,14 @@ class Diff:
 def read_sheet(path: Path, papers: list[Paper], known_columns: list[str]) -> dict[str, dict[str, str]]:
     """Each student's typed answers by column; refuses unknown columns and students with their line."""
     text = read_text(Path(path), "answer sheet")
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows, lines = [], []
+    try:
+        for row in reader:
+            rows.append(row)
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise ExamError(f"{path}:{reader.line_num}: not a valid CSV line: {exc}") from None
     if not rows or not rows[0] or rows[0][0].strip() != "id":
         raise ExamError(f"{path}:1: expected a header starting with id, then the question columns "
                         "(see answers-template.csv written by `cvquiz exam build`)")
@@ -65,7 +72,7 @@ def read_sheet(path: Path, papers: list[Paper], known_columns: list[str]) -> dic
         raise ExamError(f"{path}:1: a column appears twice in the header")
     ids = {p.student.id for p in papers}
     sheet: dict[str, dict[str, str]] = {}
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in zip(lines[1:], rows[1:]):
         if not any(c.strip() for c in row):
             continue
         if len(row) > len(header):

@@ -54,7 +54,14 @@ def read_text(path: Path, what: str, limit: int = MAX_ROSTER_BYTES) -> str:
 
 def parse_roster(text: str, path: str = "roster.csv") -> list[Student]:
     """The students of a roster's CSV ``text``, in file order; ``path`` names it in messages."""
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    rows, lines = [], []
+    try:
+        for row in reader:
+            rows.append(row)
+            lines.append(reader.line_num)  # the file's line where the row ends (quoted cells may span lines)
+    except csv.Error as exc:
+        raise ExamError(f"{path}:{reader.line_num}: not a valid CSV line: {exc}") from None
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise ExamError(f"{path}:1: the roster is empty; expected a header line such as id,name,sis_id,section")
     header = [cell.strip() for cell in rows[0]]
@@ -67,7 +74,7 @@ def parse_roster(text: str, path: str = "roster.csv") -> list[Student]:
         raise ExamError(f"{path}:1: no 'id' column; expected a header such as id,name,sis_id,section")
     students: list[Student] = []
     seen: dict[str, int] = {}
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in zip(lines[1:], rows[1:]):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header):
