@@ -15,8 +15,8 @@ def _db_option(f):
 @click.command()
 @click.argument("topic", nargs=-1)
 @lang_option
-@click.option("--count", type=click.IntRange(1, 1000), default=20, show_default=True,
-              help="At most this many questions.")
+@click.option("--count", type=click.IntRange(1, 1000), default=None,
+              help="At most this many questions (default: 20; every one with --mistakes).")
 @click.option("--new", "new", type=click.IntRange(0, 1000), default=10, show_default=True,
               help="At most this many never-seen questions.")
 @click.option("--seed", default=None, help="Hex seed: the same session (order and numbers) every time.")
@@ -26,7 +26,8 @@ def _db_option(f):
                    "end; then the score out of every question and a review of each.")
 @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Exam day (YYYY-MM-DD): plan every review before it.")
-@click.option("--mistakes", is_flag=True, help="Drill the questions last answered wrong.")
+@click.option("--mistakes", is_flag=True,
+              help="Drill the questions last answered wrong: exactly the list of `cvquiz mistakes`.")
 @_db_option
 @click.pass_context
 def practice(ctx, topic, lang, count, new, seed, plain, exam_minutes, until, mistakes, db) -> None:
@@ -58,6 +59,7 @@ def practice(ctx, topic, lang, count, new, seed, plain, exam_minutes, until, mis
 
     with Store(db) as store:
         schedule = Schedule(store, until=until.date() if until else None, fuzz=hex_seed is None)
+        count = count or (1000 if mistakes else 20)
         items = plan_items(questions, store, schedule, count=count, new=new, mistakes=mistakes,
                            ahead=bool(topic), seed=hex_seed)
         if not items:
@@ -147,4 +149,7 @@ def stats(ctx, lang, db, plain) -> None:
     out.print(f"{answered} 次作答，{total_due} 题到期" if zh else f"{answered} answers stored; {total_due} due now")
 
 
-COMMANDS = [practice, stats]
+# `mistakes` is registered here, beside the drill it feeds (`practice --mistakes`).
+from cvquiz.cli.mistakes import mistakes  # noqa: E402
+
+COMMANDS = [practice, stats, mistakes]

@@ -53,7 +53,7 @@ def item_from_question(question: S.Question, order: Sequence[int] | None = None)
     return Item(question_id=question.id, topic=question.topic, concepts=tuple(question.concepts),
                 prompt=question.prompt, parts=(part,), explanation=question.explanation,
                 hint=question.hint, choices=tuple(choices_in_file[i].text for i in order),
-                difficulty=question.difficulty)
+                difficulty=question.difficulty, order=tuple(order))
 
 
 def parts_of(variant: Variant) -> tuple[Part, ...]:

@@ -25,6 +25,10 @@ from cvquiz.practice.store import Review, now
 from cvquiz.text import Text
 
 
+#: The stored answer of a question whose answer the student asked to see.
+REVEALED = "(answer shown)"
+
+
 @dataclass(frozen=True)
 class Part:
     """One answer to type: the whole question, or one named part of a mapping answer."""
@@ -53,6 +57,21 @@ class Item:
     seed: str | None = None  # the variant's seed, for a generated question
     figure: dict | None = None
     difficulty: int = 1
+    order: tuple[int, ...] = ()  # choice order[p] of the bank is shown at position p
+
+    def bank_labels(self, typed: str, part: Part) -> str:
+        """A typed choice answer restated in the bank's own order of choices ("C" typed where
+        the bank's choice A was shown third gives "A"), so that a stored answer can be read
+        back without knowing the shuffle; other answers as typed."""
+        if part.kind not in ("choice", "multi") or not self.order:
+            return typed
+        from cvquiz.answers.parse import parse_labels
+
+        try:
+            shown = parse_labels(typed, part.n_choices)
+        except Exception:  # noqa: BLE001 - an unreadable answer is kept as typed
+            return typed
+        return ", ".join(chr(ord("A") + self.order[i]) for i in shown if i < len(self.order))
 
     @property
     def accepted(self) -> Text | None:
@@ -89,6 +108,7 @@ class Attempt:
 
     item: Item
     typed: list[str] = field(default_factory=list)
+    stored: list[str] = field(default_factory=list)  # what is stored: choices in the bank's order
     verdicts: list[Verdict] = field(default_factory=list)
     hinted: bool = False
     invalid_tries: int = 0
@@ -233,6 +253,7 @@ class Session:
             attempt.invalid_tries += 1
             return Outcome(verdict, part, False, attempt)
         attempt.typed.append(typed)
+        attempt.stored.append(item.bank_labels(typed, part))
         attempt.verdicts.append(verdict)
         if self._part + 1 < len(item.parts):
             self._part += 1
@@ -245,7 +266,7 @@ class Session:
 
     def _record(self, attempt: Attempt) -> None:
         rating = rating_for(bool(attempt.correct), attempt.hinted or attempt.invalid_tries > 0)
-        answer = " | ".join(attempt.typed + (["(answer shown)"] if attempt.revealed else []))
+        answer = " | ".join(attempt.stored + ([REVEALED] if attempt.revealed else []))
         attempt.rating = int(rating)
         if self.schedule is None:
             return
