@@ -151,6 +151,8 @@ def test_stats_summarise_in_the_terminal_and_write_a_self_contained_report(marke
     assert html.count('src="data:image/png;base64,') == 2
     assert "src=\"http" not in html and "<script" not in html
     assert (work / "marks" / "histogram.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    case = marked[1]["s1"]["questions"][IOU]["params"]["case"]
+    assert case in ("nested", "partial") and f"{case}: " in html, "the iou generator's case label is analysed"
 
 
 def test_each_pdf_holds_that_students_own_numbers(built_exam):

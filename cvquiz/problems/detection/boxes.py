@@ -146,7 +146,9 @@ def iou(rng: Rng, format: str | None = None) -> Draft:
                            Text("You used w and h as half-sizes (x1 = cx − w); the corners are cx ± w/2.",
                                 "你把 w、h 当成了半宽半高（x1 = cx − w）；角点是 cx ± w/2。")))
     return Draft(
-        params={"box_a": [as_param(v) for v in box_a], "box_b": [as_param(v) for v in box_b], "format": fmt},
+        params={"box_a": [as_param(v) for v in box_a], "box_b": [as_param(v) for v in box_b], "format": fmt,
+                # item analysis groups difficulty by this label (one box inside the other, or not)
+                "case": "nested" if inter in (area_a, area_b) else "partial"},
         prompt=prompt, answer=answer, answer_kind="number", tolerance=tolerance,
         solution=lines(*steps),
         hint=Text("IoU = intersection area / union area, and union = |A| + |B| − intersection.",
