@@ -7,6 +7,30 @@ import click
 from cvquiz.cli.options import console, lang_option, plain_option, seed_value
 
 
+def course_key(course) -> str:
+    """The key of ``course``'s exam day in the store: ``builtin``, or the course folder."""
+    return "builtin" if course.builtin else str(course.root.resolve())
+
+
+def _future_day(ctx, param, value):
+    """``--until``: a day from today on (a past exam day would plan nothing)."""
+    from datetime import date
+
+    if value is not None and value.date() < date.today():
+        raise click.BadParameter(f"{value:%Y-%m-%d} has passed; give the exam day, today or later "
+                                 f"(today is {date.today():%Y-%m-%d}).")
+    return value
+
+
+def when_due(nxt, lang: str) -> str:
+    """A due time for a person: "now" when it has come, else local date and time."""
+    from cvquiz.practice.store import now
+
+    if nxt <= now():
+        return "现在" if lang == "zh" else "now"
+    return f"{nxt.astimezone():%Y-%m-%d %H:%M}"
+
+
 def _db_option(f):
     return click.option("--db", type=click.Path(dir_okay=False), default=None,
                         help="Progress database (default: in your user data directory; or $CVQUIZ_DB).")(f)
@@ -24,8 +48,9 @@ def _db_option(f):
 @click.option("--exam", "exam_minutes", type=click.FloatRange(0.1, 600), default=None,
               help="Timed mock exam of this many minutes: a clock, no hints, no feedback until the "
                    "end; then the score out of every question and a review of each.")
-@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Exam day (YYYY-MM-DD): plan every review before it.")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, callback=_future_day,
+              help="Exam day (YYYY-MM-DD, today or later): plan every review before it; kept for "
+                   "this course, and `cvquiz stats` then shows what is due each day until it.")
 @click.option("--mistakes", is_flag=True,
               help="Drill the questions last answered wrong: exactly the list of `cvquiz mistakes`.")
 @_db_option
@@ -53,12 +78,14 @@ def practice(ctx, topic, lang, count, new, seed, plain, exam_minutes, until, mis
     from cvquiz.text import Text
 
     screen = Screen(console(ctx), lang=lang, plain=plain)
-    questions = practised(load_course_bank(get_course(ctx)).select(topic))
+    course = get_course(ctx)
+    questions = practised(load_course_bank(course).select(topic))
     ids = [q.id for q in questions]
     hex_seed = seed_value(seed) if seed is not None else None
 
     with Store(db) as store:
-        schedule = Schedule(store, until=until.date() if until else None, fuzz=hex_seed is None)
+        schedule = Schedule(store, until=until.date() if until else None, fuzz=hex_seed is None,
+                            course=course_key(course))
         count = count or (1000 if mistakes else 20)
         items = plan_items(questions, store, schedule, count=count, new=new, mistakes=mistakes,
                            ahead=bool(topic), seed=hex_seed)
@@ -67,8 +94,8 @@ def practice(ctx, topic, lang, count, new, seed, plain, exam_minutes, until, mis
             if mistakes:
                 what = Text("No questions were last answered wrong", "没有最近答错的题目")
             elif nxt:
-                what = Text(f"Nothing is due; the next review is due {nxt:%Y-%m-%d %H:%M} UTC",
-                            f"目前没有到期的题目；下次复习时间 {nxt:%Y-%m-%d %H:%M} UTC")
+                what = Text(f"Nothing is due; the next review is due {when_due(nxt, 'en')}",
+                            f"目前没有到期的题目；下次复习时间 {when_due(nxt, 'zh')}")
             else:
                 what = Text("Nothing is due", "目前没有到期的题目")
             click.echo(screen.t(what + Text(
@@ -76,6 +103,13 @@ def practice(ctx, topic, lang, count, new, seed, plain, exam_minutes, until, mis
                 "。可以指定主题提前练习，例如 `cvquiz practice attention`。")))
             return
         session = Session(items, schedule, exam=exam_minutes is not None)
+        if not exam_minutes:
+            old = sum(schedule.card(i.question_id) is not None for i in items)
+            click.echo(screen.t(Text(
+                f"{old} review{'' if old == 1 else 's'} + {len(items) - old} new "
+                f"(at most --count {count}, of them at most --new {new} new); progress is kept in {store.path}",
+                f"{old} 道复习 + {len(items) - old} 道新题（最多 --count {count} 道，其中新题最多 --new {new} 道）；"
+                f"进度保存在 {store.path}")))
         if exam_minutes:
             click.echo(screen.t(Text(
                 f"Mock exam: {len(items)} questions, {exam_minutes:g} minutes. Results at the end; "
@@ -86,7 +120,7 @@ def practice(ctx, topic, lang, count, new, seed, plain, exam_minutes, until, mis
         if session.exam:
             screen.show_exam_results(session)
         nxt = schedule.next_due(ids)
-        extra = [screen.t(Text(f"Next review due: {nxt:%Y-%m-%d %H:%M} UTC", f"下次复习：{nxt:%Y-%m-%d %H:%M} UTC"))] \
+        extra = [screen.t(Text(f"Next review due: {when_due(nxt, 'en')}", f"下次复习：{when_due(nxt, 'zh')}"))] \
             if nxt else []
         screen.show_summary(session.summary(), extra)
 
@@ -116,16 +150,21 @@ def stats(ctx, lang, db, plain) -> None:
     from cvquiz.cli import get_course
     from cvquiz.practice.items import practised
     from cvquiz.practice.screen import bar
-    from cvquiz.practice.stats import RECENT_DAYS, mastery
+    from cvquiz.practice.schedule import Schedule
+    from cvquiz.practice.stats import RECENT_DAYS, exam_plan, mastery
     from cvquiz.practice.store import Store
 
-    bank = load_course_bank(get_course(ctx))
+    course = get_course(ctx)
+    bank = load_course_bank(course)
     topics: dict[str, dict[str, list[str]]] = {}
     for t in bank.syllabus.topics:
         topics[t.id] = {c.id: [q.id for q in practised(bank.by_concept.get(c.id, []))] for c in t.concepts}
+    all_ids = list(dict.fromkeys(q for concepts in topics.values() for qids in concepts.values() for q in qids))
     with Store(db, readonly=True) as store:  # stats never writes
-        rows = mastery(store, topics)
+        rows = mastery(store, topics, course=course_key(course))
         answered = len(store.reviews())
+        schedule = Schedule(store, course=course_key(course))
+        plan = exam_plan(schedule, all_ids, schedule.until) if schedule.until else None
     zh = lang == "zh"
     out = console(ctx)
     table = Table(box=None if plain else box.SIMPLE_HEAVY, title=("掌握程度" if zh else "Mastery"),
@@ -147,6 +186,23 @@ def stats(ctx, lang, db, plain) -> None:
     out.print(table)
     total_due = sum(t.due for t, _ in rows)
     out.print(f"{answered} 次作答，{total_due} 题到期" if zh else f"{answered} answers stored; {total_due} due now")
+    if plan is not None:
+        out.print(plan_text(plan, zh))
+
+
+def plan_text(plan, zh: bool) -> str:
+    """The exam plan: reviews due each day until the exam and a daily target."""
+    n = len(plan.days)
+    if zh:
+        lines = [f"考试计划：{plan.exam_day:%Y-%m-%d}，还有 {n} 天；每天目标 {plan.target} 题"
+                 f"（到期复习 {sum(c for _, c in plan.days)} 次 + 未练新题 {plan.unseen} 道）"]
+        lines += [f"  {day:%m-%d}  到期 {count}" for day, count in plan.days]
+    else:
+        t = plan.target
+        lines = [f"Exam plan: {plan.exam_day:%Y-%m-%d}, {n} day{'' if n == 1 else 's'} left; daily target "
+                 f"{t} question{'' if t == 1 else 's'} ({sum(c for _, c in plan.days)} due + {plan.unseen} never seen)"]
+        lines += [f"  {day:%a %m-%d}  {count} due" for day, count in plan.days]
+    return "\n".join(lines)
 
 
 # `mistakes` is registered here, beside the drill it feeds (`practice --mistakes`).

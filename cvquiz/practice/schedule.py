@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 import fsrs
 
-from cvquiz.practice.store import Review, Store, now
+from cvquiz.practice.store import BUILTIN_COURSE, Review, Store, now
 
 
 def rating_for(correct: bool, helped: bool) -> fsrs.Rating:
@@ -31,13 +31,19 @@ def exam_start(until: date) -> datetime:
 class Schedule:
     """Which questions to ask, and the record of each answer."""
 
-    def __init__(self, store: Store, until: date | None = None, fuzz: bool = True):
+    def __init__(self, store: Store, until: date | None = None, fuzz: bool = True,
+                 course: str = BUILTIN_COURSE):
+        """``until`` is stored as ``course``'s exam day; without it the stored one (if still
+        ahead) applies."""
         self.store = store
+        if until is not None and until != store.exam_day(course):
+            store.set_exam_day(until, course)
+        if until is None:
+            stored = store.exam_day(course)
+            until = stored if stored is not None and exam_start(stored) > now() else None
         self.until = until
         self.scheduler = fsrs.Scheduler(enable_fuzzing=fuzz)
         self._cards = store.cards()
-        if until is not None and until != store.exam_day():
-            store.set_exam_day(until)
 
     def card(self, question_id: str) -> fsrs.Card | None:
         data = self._cards.get(question_id)
@@ -79,6 +85,21 @@ class Schedule:
             later = sorted((q for q in seen if q not in chosen), key=self.due_at)
             chosen += later[: count - len(chosen)]
         return chosen
+
+    def due_by_day(self, question_ids: Iterable[str], until: date, today: date | None = None) -> list[tuple[date, int]]:
+        """How many reviews fall due on each local day from ``today`` to the day before ``until``
+        (those overdue count on ``today``)."""
+        today = today or datetime.now().date()
+        days = [today + timedelta(days=k) for k in range(max(0, (until - today).days))]
+        counts = dict.fromkeys(days, 0)
+        for q in question_ids:
+            due = self.due_at(q)
+            if due is None:
+                continue
+            day = max(today, due.astimezone().date())
+            if day in counts:
+                counts[day] += 1
+        return list(counts.items())
 
     def next_due(self, question_ids: Iterable[str]) -> datetime | None:
         dues = [d for d in (self.due_at(q) for q in question_ids) if d is not None]

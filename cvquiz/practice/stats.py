@@ -16,7 +16,7 @@ from typing import Sequence
 import fsrs
 
 from cvquiz.practice.schedule import exam_start
-from cvquiz.practice.store import Store, now
+from cvquiz.practice.store import BUILTIN_COURSE, Store, now
 
 RECENT_DAYS = 7
 #: How far ahead mastery looks when no exam day is set.
@@ -72,13 +72,13 @@ def _row(name: str, question_ids: Sequence[str], cards: dict, scheduler: fsrs.Sc
 
 
 def mastery(store: Store, topics: dict[str, dict[str, list[str]]], at: datetime | None = None,
-            exam_day: date | None = None) -> list[tuple[Row, list[Row]]]:
+            exam_day: date | None = None, course: str = BUILTIN_COURSE) -> list[tuple[Row, list[Row]]]:
     """``topics`` maps topic → concept → question ids; returns (topic row, concept rows) pairs.
 
-    ``exam_day`` defaults to the one stored by ``practice --until``; see :func:`horizon`.
+    ``exam_day`` defaults to the one ``practice --until`` stored for ``course``; see :func:`horizon`.
     """
     at = at or now()
-    when = horizon(at, exam_day if exam_day is not None else store.exam_day())
+    when = horizon(at, exam_day if exam_day is not None else store.exam_day(course))
     cards = store.cards()
     scheduler = fsrs.Scheduler()
     wrong = set(store.last_wrong())
@@ -92,3 +92,28 @@ def mastery(store: Store, topics: dict[str, dict[str, list[str]]], at: datetime 
         all_ids = list(dict.fromkeys(q for qids in concepts.values() for q in qids))
         out.append((_row(topic, all_ids, cards, scheduler, recent, wrong, at, when), rows))
     return out
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What is left before the exam: reviews due on each day, never-seen questions, a daily target."""
+
+    exam_day: date
+    days: list[tuple[date, int]]  # each day from today to the day before the exam
+    unseen: int
+
+    @property
+    def target(self) -> int:
+        """Questions a day that cover every review due before the exam and every unseen question."""
+        if not self.days:
+            return 0
+        work = sum(n for _, n in self.days) + self.unseen
+        return -(-work // len(self.days))  # ceiling
+
+
+def exam_plan(schedule, question_ids: Sequence[str], exam_day: date, today: date | None = None) -> Plan:
+    """The :class:`Plan` for ``question_ids`` until ``exam_day`` (``schedule`` is a
+    :class:`~cvquiz.practice.schedule.Schedule`)."""
+    days = schedule.due_by_day(question_ids, exam_day, today)
+    unseen = sum(schedule.card(q) is None for q in question_ids)
+    return Plan(exam_day, days, unseen)

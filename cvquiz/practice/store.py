@@ -3,7 +3,8 @@
 Tables
 ------
 ``meta``     key/value: the schema version and the user's practice secret (random, made once;
-             it seeds the user's generated variants, see :mod:`cvquiz.problems.registry`).
+             it seeds the user's generated variants, see :mod:`cvquiz.problems.registry`); the
+             exam day of each course (``exam_day:<course>``, given to ``practice --until``).
 ``cards``    one FSRS card per question id (the question is the template; a generated question
              gets new numbers at every review but keeps one card).
 ``reviews``  every answered question: when, the rating, right or wrong, hinted, the typed answer,
@@ -66,7 +67,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE reviews ADD COLUMN seconds REAL;
     CREATE INDEX reviews_at ON reviews (at);
     """,
+    # 2 -> 3: the exam day is kept per course (a student may sit two courses' exams); a day set
+    # before belonged to the only course there was, the built-in one
+    """
+    UPDATE meta SET key = 'exam_day:builtin' WHERE key = 'exam_day';
+    """,
 ]
+#: The course key of the built-in course (another course is keyed by its folder).
+BUILTIN_COURSE = "builtin"
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -316,18 +324,18 @@ class Store:
             row = db.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
         return bytes.fromhex(row[0])
 
-    def exam_day(self) -> date | None:
-        """The exam day last given to ``practice --until`` (None when never given)."""
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'exam_day'").fetchone()
+    def exam_day(self, course: str = BUILTIN_COURSE) -> date | None:
+        """The exam day of ``course`` last given to ``practice --until`` (None when never given)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (f"exam_day:{course}",)).fetchone()
         try:
             return date.fromisoformat(row[0]) if row else None
         except ValueError:
             return None  # a hand-edited value: as if none were set
 
-    def set_exam_day(self, day: date) -> None:
+    def set_exam_day(self, day: date, course: str = BUILTIN_COURSE) -> None:
         with self.transaction() as db:
-            db.execute("INSERT INTO meta (key, value) VALUES ('exam_day', ?) "
-                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (day.isoformat(),))
+            db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (f"exam_day:{course}", day.isoformat()))
 
     # -- cards -----------------------------------------------------------
     def cards(self) -> dict[str, dict]:

@@ -78,3 +78,14 @@ def test_an_empty_notebook_says_so_and_a_revealed_answer_is_listed_as_such(cours
     assert "(1 with the answer shown)" in drill.stdout
     assert [(qid, rating, correct) for qid, rating, correct, _ in reviews(db)] == [("detection.iou-half", 1, 0)]
     assert "My answer: asked to see the answer" in notebook(course, db)
+
+
+def test_in_chinese_the_ime_show_answer_command_shows_the_answer_and_counts_a_lapse(course, tmp_path):
+    db = tmp_path / "p.sqlite3"
+    drill = run_cvquiz("--course", str(course), "practice", "detection.iou-half", "--db", str(db), "--plain",
+                       "--lang", "zh", "--seed", "1", input="：ａ\n")  # full-width, as a Chinese IME types it
+    assert drill.returncode == 0, drill.stderr
+    assert "已显示答案（记为答错）" in drill.stdout and "答案: 1/3" in drill.stdout and "交集 2，并集 6" in drill.stdout
+    assert "（其中 1 题看了答案）" in drill.stdout
+    assert [row[2] for row in reviews(db)] == [0]
+    assert "我的答案: 查看了答案" in notebook(course, db, lang="zh")
