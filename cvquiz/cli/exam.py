@@ -119,8 +119,8 @@ def _load(ctx: click.Context, folder: str):
 def mark(ctx: click.Context, folder: str, answers: str, gradebook: str, no_pdf: bool, lang: str) -> None:
     """Mark a filled answer sheet (answers-template.csv) with the same rules as practice.
 
-    Writes FOLDER/marks/: results.json, grades.csv, long.csv and feedback/<id>.md and .pdf;
-    marking again prints what changed (before -> after).
+    Writes FOLDER/marks/: results.json, grades.csv, long.csv and feedback/<id>.md and .pdf (in
+    the papers' language unless --lang is given); marking again prints what changed (before -> after).
 
     \b
     Example:
@@ -132,6 +132,8 @@ def mark(ctx: click.Context, folder: str, answers: str, gradebook: str, no_pdf: 
     from cvquiz.exam.mark import mark_papers, read_sheet, write_marks
 
     data, exam_, papers = _load(ctx, folder)
+    if ctx.get_parameter_source("lang") is not click.core.ParameterSource.COMMANDLINE:
+        lang = data.get("lang", lang)  # feedback in the papers' language unless --lang says otherwise
     sheet = read_sheet(Path(answers), papers, columns(papers))
     results = mark_papers(papers, sheet)
     changes = write_marks(Path(folder), exam_, papers, results, gradebook=gradebook, lang=lang,

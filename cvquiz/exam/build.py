@@ -128,6 +128,9 @@ def build(exam: Exam, students: list[Student], secret: bytes, out: Path, *, lang
 
     if not secret:
         raise ExamError("--secret-file: the secret is empty; put a long random string in it")
+    if (Path(out) / "marks" / "results.json").exists():
+        raise ExamError(f"{out}: this exam is already marked (marks/results.json); building again would "
+                        "replace the papers its marks refer to; build into a new folder")
     papers = [build_paper(exam, s, secret) for s in students]
     font = require_cjk_font(paper_chars(exam, papers, lang)) if "pdf" in formats else None
     out = Path(out)

@@ -194,15 +194,18 @@ def _typst_figure(figure: dict[str, Any] | None, width: float = 6.0) -> str:
             f'  #place(dx: {b[0] + 0.08:.3f}cm, dy: {b[1] + 0.08:.3f}cm, text(size: 8pt, '
             f'fill: rgb("{COLOURS[i % len(COLOURS)]}"), {typst_string(str(labels[i]) if i < len(labels) else str(i))}))'
             for i, b in enumerate(boxes))
-        return f"#block(width: {width + 0.2:.3f}cm, height: {height + 0.2:.3f}cm)[\n{shapes}\n]\n"
+        return f"#block(breakable: false, width: {width + 0.2:.3f}cm, height: {height + 0.2:.3f}cm)[\n{shapes}\n]\n"
     if figure.get("type") == "pr_curve":
-        pts = ", ".join(f"({r * width:.3f}cm, {(1 - p) * width:.3f}cm)"
-                        for r, p in zip(figure["recall"], figure["precision"]))
-        return (f"#block(width: {width:.3f}cm, height: {width:.3f}cm)[\n"
+        points = [(r * width, (1 - p) * width) for r, p in zip(figure["recall"], figure["precision"])]
+        segments = "\n".join(
+            f'  #place(line(start: ({x0:.3f}cm, {y0:.3f}cm), end: ({x1:.3f}cm, {y1:.3f}cm), '
+            f'stroke: 1.2pt + rgb("#1f77b4")))' for (x0, y0), (x1, y1) in zip(points, points[1:]))
+        marks = "\n".join(f"  #place(dx: {x - 0.05:.3f}cm, dy: {y - 0.05:.3f}cm, circle(radius: 0.05cm, "
+                          f'fill: rgb("#1f77b4")))' for x, y in points)
+        return (f"#block(breakable: false, width: {width:.3f}cm, height: {width + 0.5:.3f}cm)[\n"
                 f"  #place(rect(width: {width:.3f}cm, height: {width:.3f}cm, stroke: 0.5pt + gray))\n"
-                f'  #place(polygon(stroke: 1.2pt + rgb("#1f77b4"), {pts}))\n'
-                f'  #place(dx: 0cm, dy: {width + 0.1:.3f}cm, text(size: 8pt, "recall →"))\n]\n'
-                if len(figure["recall"]) >= 2 else "")
+                f"{segments}\n{marks}\n"
+                f'  #place(dx: 0cm, dy: {width + 0.1:.3f}cm, text(size: 8pt, "recall 0 → 1; precision 0 ↑ 1"))\n]\n')
     return ""
 
 

@@ -132,3 +132,15 @@ def test_stats_before_marking_says_to_mark_first(built_exam):
     result = invoke("exam", "stats", str(built_exam))
     assert result.exit_code == ExitCode.COULD_NOT_RUN
     assert "not marked yet" in result.output
+
+
+def test_building_over_a_marked_exam_is_refused(exam_inputs, built_exam, tmp_path):
+    work = tmp_path / "exam"
+    shutil.copytree(built_exam, work)
+    (work / "answers.csv").write_text("id\ns1\n", encoding="utf-8")
+    assert invoke("exam", "mark", str(work), str(work / "answers.csv"), "--no-pdf").exit_code == 0
+    before = (work / "manifest.json").read_bytes()
+    result = invoke(*build_args(exam_inputs, work))
+    assert result.exit_code == ExitCode.COULD_NOT_RUN
+    assert "already marked" in result.output
+    assert (work / "manifest.json").read_bytes() == before
