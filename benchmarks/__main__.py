@@ -20,7 +20,7 @@ import time
 from benchmarks.harness import Result, measure, table
 
 # The suites in the order they run; a suite whose module does not exist yet is skipped.
-SUITES = ("startup", "points", "sequence", "attention", "detection", "generative", "grade", "answers")
+SUITES = ("startup", "points", "sequence", "attention", "detection", "generative", "grade", "answers", "exam")
 
 
 def _cpu_model() -> str:
