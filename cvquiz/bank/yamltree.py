@@ -14,7 +14,8 @@ A key given twice in one mapping keeps its first value and is listed in :attr:`Y
 for the checker to report.
 
 Hostile files are refused with their line before they cost time or memory: a file over
-:data:`MAX_FILE_BYTES` (the line where the limit falls is named), nesting deeper than
+:data:`MAX_FILE_BYTES` (the line where the limit falls is named), a line longer than
+:data:`MAX_LINE_CHARS`, nesting deeper than
 :data:`MAX_DEPTH` levels, aliases that would expand to more than :data:`MAX_ALIAS_NODES` nodes
 (an "alias bomb": ten aliases of ten aliases of ... is billions of nodes from a few hundred
 bytes), and an alias inside its own anchor.
@@ -37,6 +38,9 @@ CACHE_ENV_VAR = "CVQUIZ_CACHE_DIR"
 CACHE_MAX = 256
 #: Largest accepted YAML file (the pure-Python parser reads a few thousand lines a second).
 MAX_FILE_BYTES = 2_000_000
+#: Longest accepted line, in characters (ruamel scans a long plain scalar at a few hundred
+#: thousand characters a second; a long text belongs in a block scalar, ``|`` or ``>``).
+MAX_LINE_CHARS = 10_000
 #: Deepest accepted nesting of mappings and sequences (a question bank needs fewer than ten).
 MAX_DEPTH = 50
 #: Most nodes that aliases may add by repeating their anchors' contents.
@@ -194,6 +198,11 @@ def _compose(text: str, path: Path) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    longest = max(text.split("\n"), key=len)
+    if len(longest) > MAX_LINE_CHARS:
+        line = text.split("\n").index(longest) + 1
+        raise BankError(f"{path}:{line}: the line is longer than {MAX_LINE_CHARS:,} characters; break it "
+                        "(a block scalar, | or >, holds long text over several lines)")
     line = _flow_depth_line(text, 2 * MAX_DEPTH)
     if line is not None:
         raise BankError(f"{path}:{line}: invalid YAML: nested more than {MAX_DEPTH} levels deep")

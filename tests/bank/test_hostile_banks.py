@@ -26,13 +26,17 @@ HOSTILE = {
     "1000-brackets": ("topic: detection\nquestions:\n  - " + "[" * 1000 + "]" * 1000 + "\n", 3,
                       "invalid YAML: nested more than 50 levels deep"),
     "2000-braces": ("topic: detection\nquestions:\n  - " + "{a: " * 2000 + "1" + "}" * 2000 + "\n", 3,
-                    "invalid YAML: nested more than 50 levels deep"),
+                    "the line is longer than 10,000 characters"),
+    "2000-braces-on-lines": ("topic: detection\nquestions:\n  - " + "{a:\n" * 2000 + "1" + "}" * 2000 + "\n",
+                             103, "invalid YAML: nested more than 50 levels deep"),
     "custom-tag": (GOOD_BANK.replace("id: detection.precision", "id: !custom detection.precision"), 36,
                    "invalid YAML: unexpected tag !custom"),
     "date-id": (GOOD_BANK.replace("id: detection.precision", "id: 2024-01-01"), 36,
                 "invalid YAML: 2024-01-01 reads as a YAML date"),
     "20MB-line": ("topic: detection\n# " + "x" * (10 * MAX_FILE_BYTES) + "\nquestions: []\n", 2,
                   "the file is larger than 2 MB"),
+    "200k-line": ("topic: detection\nquestions: []\n# " + "x" * 200_000 + "\n", 3,
+                  "the line is longer than 10,000 characters"),
 }
 
 
@@ -71,7 +75,7 @@ def test_a_hostile_bank_is_one_message_with_its_file_and_line(tmp_path, name):
 
 @pytest.mark.parametrize("command", [["bank", "check"], ["topics"], ["practice", "detection"]],
                          ids=["bank-check", "topics", "practice"])
-@pytest.mark.parametrize("name", ["alias-bomb", "1000-brackets", "2000-braces", "20MB-line"])
+@pytest.mark.parametrize("name", ["alias-bomb", "1000-brackets", "2000-braces-on-lines", "20MB-line"])
 def test_every_command_that_reads_banks_names_the_hostile_file_instead_of_hanging_or_crashing(
         course, tmp_path, name, command):
     text, line, message = HOSTILE[name]
@@ -103,9 +107,9 @@ def test_a_bank_of_exactly_the_limit_is_read(tmp_path, syllabus, monkeypatch):
 
 
 def test_a_file_of_exactly_the_byte_limit_is_read(tmp_path):
-    head = "a: 1\n# "
+    line = "# " + "x" * 997 + "\n"  # 1,000 bytes
     path = tmp_path / "edge.yaml"
-    path.write_text(head + "x" * (MAX_FILE_BYTES - len(head) - 1) + "\n", encoding="utf-8")
+    path.write_text("a: 1\n" + line * (MAX_FILE_BYTES // 1000 - 1) + "#" * 994 + "\n", encoding="utf-8")
     assert path.stat().st_size == MAX_FILE_BYTES
     assert read_tree(path) == {"a": 1}
 

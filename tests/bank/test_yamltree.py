@@ -172,3 +172,17 @@ def test_brackets_in_quotes_comments_and_words_do_not_count_as_nesting(tmp_path)
             + "c: it's " + "[x] " * 3 + "\n")
     tree = read_tree(write(tmp_path / "quoted.yaml", text))
     assert plain(tree)["a"] == "[" * 300 and plain(tree)["b"] == "{" * 300
+
+
+def test_a_line_longer_than_the_limit_is_refused_with_its_number(tmp_path):
+    # Found by the 10,000-bank fuzz run: a 200,000-character plain scalar took seconds to scan.
+    from cvquiz.bank.yamltree import MAX_LINE_CHARS
+
+    path = write(tmp_path / "long.yaml", "a: 1\nb: " + "x" * MAX_LINE_CHARS + "\nc: 2\n")
+    with pytest.raises(BankError) as info:
+        read_tree(path)
+    assert info.value.problems == [
+        f"{path}:2: the line is longer than 10,000 characters; break it (a block scalar, | or >, holds long "
+        "text over several lines)"]
+    ok = write(tmp_path / "ok.yaml", "b: " + "x" * (MAX_LINE_CHARS - 3) + "\n")
+    assert len(plain(read_tree(ok))["b"]) == MAX_LINE_CHARS - 3
