@@ -340,13 +340,14 @@ def _letter(i: int) -> str:
     return chr(ord("A") + i)
 
 
-def parse_labels(text: str, n_choices: int | None) -> list[int]:
+def parse_labels(text: str, n_choices: int | None, several: bool = True) -> list[int]:
     """Choice labels as 0-based indices, in the order typed, without repeats.
 
     ``A``/``b`` (letters), ``2`` (1-based numbers), ``A, C``, ``AC``, ``1 3``, ``A和C``.
-    With ``n_choices`` labels beyond the last choice are refused.
+    With ``n_choices`` labels beyond the last choice are refused. ``several=False`` (a single
+    choice) states the expected format as one label.
     """
-    expected = labels_format(n_choices, several=True)
+    expected = labels_format(n_choices, several=several)
 
     def go():
         t = _prepare(text)
@@ -414,7 +415,7 @@ def parse_answer(kind: AnswerKind, text: str, *, symbols: Sequence[str] = (), n_
     if kind == "vector":
         return parse_vector(text)
     if kind == "choice":
-        labels = parse_labels(text, n_choices)
+        labels = parse_labels(text, n_choices, several=False)
         if len(labels) != 1:
             raise AnswerFormatError(labels_format(n_choices, several=False),
                                     Text("Choose exactly one", "只能选一个"))

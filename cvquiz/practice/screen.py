@@ -21,6 +21,7 @@ from cvquiz.practice.session import Item, Outcome, Part, Summary
 from cvquiz.text import Text
 
 LETTERS = "ABCDEFGHIJ"
+TRUTH = {True: Text("true", "对"), False: Text("false", "错")}
 #: Figures that would give the answer away: drawn with the solution, not with the question.
 REVEALING = {"pr_curve"}
 
@@ -67,7 +68,7 @@ LABELS = {
     "accepted": Text("Accepted", "判定标准"),
     "format": Text("Type", "作答格式"),
     "solution": Text("Why", "解析"),
-    "mistake": Text("Your answer suggests", "你的答案说明"),
+    "mistake": Text("About your answer", "关于你的答案"),
     "hint": Text("Hint", "提示"),
     "nohint": Text("No hint for this one.", "本题没有提示。"),
     "offer": Text("A hint is available: type :h.", "本题有提示：输入 :h 查看。"),
@@ -93,7 +94,7 @@ class Screen:
     def __init__(self, console: Console | None = None, lang: str = "en", plain: bool = False):
         self.plain = plain
         self.console = console or Console(
-            no_color=plain, highlight=False, emoji=False,
+            no_color=True if plain else None, highlight=False, emoji=False,  # None: rich reads NO_COLOR
             **({"force_terminal": False} if plain else {}))
         self.lang = lang
 
@@ -142,7 +143,7 @@ class Screen:
                 grid.add_row(f"  {LETTERS[i]})", self.t(choice))
             parts += [RichText(""), grid]
         if item.figure and item.figure.get("type") not in REVEALING:
-            drawing = draw_figure(item.figure, plain=self.plain)
+            drawing = draw_figure(item.figure, plain=self.plain, lang=self.lang)
             if drawing:
                 parts += [RichText(""), RichText(drawing)]
         if item.seed is None:  # a generated prompt states its own rule
@@ -188,7 +189,7 @@ class Screen:
         attempt = outcome.attempt
         ok = bool(attempt.correct)
         title = self.label("shown" if attempt.revealed else ("correct" if ok else "wrong"))
-        self.show_answer(attempt.item, attempt.verdicts, title, "green" if ok else "red")
+        self.show_answer(attempt.item, attempt.verdicts, title, "green" if ok else "red", attempt.typed, echo=False)
 
     def answer_lines(self, item: Item) -> list[str]:
         """The right answer of every part of ``item``, one line each."""
@@ -199,28 +200,36 @@ class Screen:
                 shown = f"{LETTERS[part.expected]}) {self.t(item.choices[part.expected])}"
             elif part.kind == "multi" and item.choices:
                 shown = "; ".join(f"{LETTERS[i]}) {self.t(item.choices[i])}" for i in sorted(part.expected))
+            elif part.kind == "truefalse":
+                shown = self.t(TRUTH[bool(part.expected)])
             prefix = f"{part.name} = " if part.name and len(item.parts) > 1 else ""
             lines.append(f"{self.label('answer')}: {prefix}{shown}")
         return lines
 
     def show_answer(self, item: Item, verdicts: Sequence = (), title: str = "", style: str = "",
-                    typed: Sequence[str] = ()) -> None:
-        """The answer of each part (with the feedback on what was typed), the rule and the solution."""
+                    typed: Sequence[str] = (), echo: bool = True) -> None:
+        """The answer of each part (with "Why not X:" and the feedback on a known wrong answer
+        ``typed``), the rule and the solution; ``echo`` repeats what was typed first."""
         lines: list[str] = []
-        if typed:
+        if typed and echo:
             lines.append(f"{self.label('yours')}: {' | '.join(typed)}")
         for k, line in enumerate(self.answer_lines(item)):
             lines.append(line)
             verdict = verdicts[k] if k < len(verdicts) else None
             if verdict is not None and verdict.feedback is not None:
-                lines.append(f"{self.label('mistake')}: {self.t(verdict.feedback)}")
+                said = " ".join(typed[k].split()) if k < len(typed) else ""
+                if item.parts[k].kind in ("choice", "multi"):
+                    said = said.upper()
+                label = (f"为什么不是 {said}" if self.lang == "zh" else f"Why not {said}") if said \
+                    else self.label("mistake")
+                lines.append(f"{label}: {self.t(verdict.feedback)}")
         if item.accepted is not None:
             lines.append(f"{self.label('accepted')}: {self.t(item.accepted)}")
         if item.explanation is not None:
             lines.append("")
             lines.append(f"{self.label('solution')}: {self.t(item.explanation)}")
         if item.figure and item.figure.get("type") in REVEALING:
-            drawing = draw_figure(item.figure, plain=self.plain)
+            drawing = draw_figure(item.figure, plain=self.plain, lang=self.lang)
             if drawing:
                 lines += ["", drawing]
         self._block(RichText("\n".join(lines)), title=title, style=style or "cyan")
@@ -288,12 +297,13 @@ def bar(fraction: float, width: int, plain: bool = False) -> str:
     return full * filled + empty * (width - filled)
 
 
-def draw_figure(figure: dict, plain: bool = False) -> str:
+def draw_figure(figure: dict, plain: bool = False, lang: str = "en") -> str:
     """A small text picture for a problem's ``figure`` data ('' when the type is unknown)."""
     kind = figure.get("type")
     try:
         if kind == "boxes":
-            return draw_boxes(figure["boxes"], figure.get("format", "xyxy"), plain)
+            return draw_boxes(figure["boxes"], figure.get("format", "xyxy"), plain,
+                              labels=figure.get("labels"), lang=lang)
         if kind == "pr_curve":
             return draw_pr_curve(figure["recall"], figure["precision"], figure.get("points"), plain)
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
@@ -311,10 +321,15 @@ def _to_xyxy(box: Sequence[float], fmt: str) -> tuple[float, float, float, float
 
 
 def draw_boxes(boxes: Sequence[Sequence[float]], fmt: str = "xyxy", plain: bool = False,
-               width: int = 44, height: int = 14) -> str:
+               width: int = 44, height: int = 14, labels: Sequence[str] | None = None, lang: str = "en") -> str:
     """Draw axis-aligned boxes on a character grid (y grows downwards, as in images; one unit
     is two columns wide per row, so squares look square). Cells inside two or more boxes are
-    shaded: the intersection."""
+    shaded: the intersection. Each box carries its label as the question names it (``labels``:
+    A, B for IoU, 0..5 for NMS; letters by default). The legend names the boxes but gives no
+    coordinates: the question states them in its own format, and converting them (say from
+    cx, cy, w, h to corners) can be the first step of the answer."""
+    names = [str(x) for x in labels] if labels and len(labels) == len(boxes) else \
+        ["ABCDEFGH"[k % 8] for k in range(len(boxes))]
     rects = [_to_xyxy(b, fmt) for b in boxes]
     x0 = min(r[0] for r in rects)
     y0 = min(r[1] for r in rects)
@@ -338,11 +353,14 @@ def draw_boxes(boxes: Sequence[Sequence[float]], fmt: str = "xyxy", plain: bool 
         for row in range(r0, r1 + 1):
             grid[row][c0] = grid[row][c1] = v
         grid[r0][c0], grid[r0][c1], grid[r1][c0], grid[r1][c1] = corners
-        if c1 > c0 + 1:
-            grid[r0][c0 + 1] = "ABCDEFGH"[k % 8]
-    legend = "  ".join(f"{'ABCDEFGH'[k % 8]} = ({', '.join(f'{v:g}' for v in b)})"
-                       for k, b in enumerate(boxes))
-    return "\n".join("".join(row).rstrip() for row in grid) + f"\n{legend} [{fmt}]; {shade} overlap"
+        if c1 > c0 + len(names[k]):
+            for j, ch in enumerate(names[k]):
+                grid[r0][c0 + 1 + j] = ch
+    if lang == "zh":
+        legend = f"框 {'、'.join(names)}（坐标见题目）；{shade} 为重叠部分"
+    else:
+        legend = f"boxes {', '.join(names)} (coordinates in the question); {shade} overlap"
+    return "\n".join("".join(row).rstrip() for row in grid) + f"\n{legend}"
 
 
 def draw_pr_curve(recall: Sequence[float], precision: Sequence[float], points=None, plain: bool = False,

@@ -320,3 +320,23 @@ def test_ctrl_c_ends_the_session_with_its_summary_and_keeps_the_answers_given(co
     child.close()
     assert child.exitstatus == 0
     assert [row[2] for row in reviews(db)] == [1]
+
+
+def test_no_color_is_honoured_in_a_terminal_session(course, tmp_path):
+    env = {**os.environ, "COLUMNS": "100", "LANG": "en_US.UTF-8", "NO_COLOR": "1", "TERM": "xterm-256color"}
+    child = pexpect.spawn(sys.executable, ["-m", "cvquiz", "--course", str(course), "practice", "nms", "--db",
+                                           str(tmp_path / "p.sqlite3"), "--seed", "7"],
+                          cwd=str(ROOT), env=env, encoding="utf-8", timeout=30, dimensions=(40, 100))
+    log = io.StringIO()
+    child.logfile_read = log
+    child.expect("> ")
+    child.sendline(":S")  # Caps Lock: still skip
+    child.expect("> ")
+    child.sendline("：ｑ")  # a full-width IME colon and letter: still quit
+    child.expect("Session summary")
+    child.expect(pexpect.EOF)
+    child.close()
+    out = log.getvalue()
+    assert "╭" in out  # still box drawing: NO_COLOR takes only the colour away
+    assert not re.search(r"\x1b\[[0-9;]*3[0-9]m|\x1b\[[0-9;]*38;", out)
+    assert "1 skipped" in out

@@ -28,9 +28,9 @@ def render(plain=False, lang="en"):
     return out.getvalue()
 
 
-EXPECTED_EN = '╭─ [1/3] detection.iou-demo · detection.nms · ★★ ──────────╮\n│ IoU of A and B?                                          │\n│                                                          │\n│ ┌A───────────────┐                                       │\n│ │                │                                       │\n│ │                │                                       │\n│ │                │                                       │\n│ │        ┌B───────────────┐                              │\n│ │        │▒▒▒▒▒▒▒│        │                              │\n│ │        │▒▒▒▒▒▒▒│        │                              │\n│ │        │▒▒▒▒▒▒▒│        │                              │\n│ │        │▒▒▒▒▒▒▒│        │                              │\n│ └────────│───────┘        │                              │\n│          │                │                              │\n│          │                │                              │\n│          │                │                              │\n│          └────────────────┘                              │\n│ A = (0, 0, 4, 4)  B = (2, 2, 6, 6) [xyxy]; ▒ overlap     │\n│                                                          │\n│ Type: a number such as 0.43, 3/7, 43% or sqrt(2)/2       │\n│ Accepted: within 0.5 % of the exact value                │\n╰──────────────────────────────────────────────────────────╯\n╭─ ✗ Wrong ────────────────────────────────────────────────╮\n│ Answer: 1/7 ≈ 0.1429                                     │\n│ Accepted: within 0.5 % of the exact value                │\n│                                                          │\n│ Why: Intersection 4, union 28.                           │\n╰──────────────────────────────────────────────────────────╯\n'
+EXPECTED_EN = '╭─ [1/3] detection.iou-demo · detection.nms · ★★ ──────────╮\n│ IoU of A and B?                                          │\n│                                                          │\n│ ┌A───────────────┐                                       │\n│ │                │                                       │\n│ │                │                                       │\n│ │                │                                       │\n│ │        ┌B───────────────┐                              │\n│ │        │▒▒▒▒▒▒▒│        │                              │\n│ │        │▒▒▒▒▒▒▒│        │                              │\n│ │        │▒▒▒▒▒▒▒│        │                              │\n│ │        │▒▒▒▒▒▒▒│        │                              │\n│ └────────│───────┘        │                              │\n│          │                │                              │\n│          │                │                              │\n│          │                │                              │\n│          └────────────────┘                              │\n│ boxes A, B (coordinates in the question); ▒ overlap      │\n│                                                          │\n│ Type: a number such as 0.43, 3/7, 43% or sqrt(2)/2       │\n│ Accepted: within 0.5 % of the exact value                │\n╰──────────────────────────────────────────────────────────╯\n╭─ ✗ Wrong ────────────────────────────────────────────────╮\n│ Answer: 1/7 ≈ 0.1429                                     │\n│ Accepted: within 0.5 % of the exact value                │\n│                                                          │\n│ Why: Intersection 4, union 28.                           │\n╰──────────────────────────────────────────────────────────╯\n'
 
-EXPECTED_ZH_PLAIN = '[1/3] detection.iou-demo · detection.nms · **\nA 与 B 的 IoU？\n\n+A---------------+\n|                |\n|                |\n|                |\n|        +B---------------+\n|        |#######|        |\n|        |#######|        |\n|        |#######|        |\n|        |#######|        |\n+--------|-------+        |\n         |                |\n         |                |\n         |                |\n         +----------------+\nA = (0, 0, 4, 4)  B = (2, 2, 6, 6) [xyxy]; # overlap\n\n作答格式: 一个数，例如 0.43、3/7、43% 或 sqrt(2)/2\n判定标准: 与精确值的相对误差不超过 0.5%\n\n✗ 错误\n答案: 1/7 ≈ 0.1429\n判定标准: 与精确值的相对误差不超过 0.5%\n\n解析: 交集 4，并集 28。\n\n'
+EXPECTED_ZH_PLAIN = '[1/3] detection.iou-demo · detection.nms · **\nA 与 B 的 IoU？\n\n+A---------------+\n|                |\n|                |\n|                |\n|        +B---------------+\n|        |#######|        |\n|        |#######|        |\n|        |#######|        |\n|        |#######|        |\n+--------|-------+        |\n         |                |\n         |                |\n         |                |\n         +----------------+\n框 A、B（坐标见题目）；# 为重叠部分\n\n作答格式: 一个数，例如 0.43、3/7、43% 或 sqrt(2)/2\n判定标准: 与精确值的相对误差不超过 0.5%\n\n✗ 错误\n答案: 1/7 ≈ 0.1429\n判定标准: 与精确值的相对误差不超过 0.5%\n\n解析: 交集 4，并集 28。\n\n'
 
 
 def test_a_wrong_iou_answer_renders_the_boxes_the_rule_the_answer_and_the_solution():
@@ -91,3 +91,50 @@ def test_the_hint_command_is_offered_only_on_a_question_with_a_hint():
 def test_a_mock_exam_offers_no_hint():
     session, shown = offered(Text("h", "提示"), exam=True)
     assert not session.hint_offered and ":h" not in shown and session.hint() is None
+
+
+def test_nms_boxes_are_numbered_as_the_question_numbers_them_and_no_legend_gives_coordinates():
+    from cvquiz.practice.screen import draw_figure
+
+    figure = {"type": "boxes", "boxes": [[0, 0, 4, 4], [1, 1, 5, 5], [6, 0, 9, 3]], "format": "xyxy",
+              "labels": ["0", "1", "2"]}
+    picture = draw_figure(figure, plain=True)
+    assert "+0--" in picture and "+1--" in picture and "+2--" in picture and "A" not in picture
+    assert picture.splitlines()[-1] == "boxes 0, 1, 2 (coordinates in the question); # overlap"
+    cxcywh = draw_figure({"type": "boxes", "boxes": [[0, 0, 4, 4], [2, 2, 6, 6]], "format": "xyxy",
+                          "labels": ["A", "B"]}, plain=True, lang="zh")
+    assert "4" not in cxcywh.splitlines()[-1]  # the corners (step one of a cxcywh question) are not shown
+    assert cxcywh.splitlines()[-1] == "框 A、B（坐标见题目）；# 为重叠部分"
+
+
+def choice_result(typed, lang="en", kind="choice"):
+    from cvquiz.answers import Mistake
+
+    out = io.StringIO()
+    screen = Screen(Console(file=out, width=80, color_system=None), lang=lang, plain=True)
+    if kind == "truefalse":
+        item = Item("q.tf", "detection", ("detection.nms",), Text("True?", "对吗？"), (Part("truefalse", True),))
+    else:
+        item = Item("q.c", "detection", ("detection.nms",), Text("Which?", "哪个？"),
+                    (Part("choice", 0, n_choices=2, mistakes=(Mistake(1, Text("B suppresses at equality.",
+                                                                               "B 在相等时也抑制。")),)),),
+                    choices=(Text("kept", "保留"), Text("removed", "删除")))
+    screen.show_result(Session([item], None).answer(typed))
+    return out.getvalue()
+
+
+def test_a_known_wrong_choice_is_answered_with_why_not_that_choice():
+    assert "Why not B: B suppresses at equality." in choice_result("b")
+    assert "为什么不是 B: B 在相等时也抑制。" in choice_result("b", lang="zh")
+
+
+def test_a_true_false_answer_is_said_in_the_language_of_the_screen():
+    assert "答案: 对" in choice_result("错", lang="zh", kind="truefalse")
+    assert "Answer: true" in choice_result("false", kind="truefalse")
+
+
+def test_a_single_choice_invalid_answer_asks_for_one_label():
+    session = Session([Item("q.c", "detection", ("detection.nms",), Text("Which?", "哪个？"),
+                            (Part("choice", 0, n_choices=3),), choices=(Text("a", "a"),) * 3)], None)
+    message = session.answer("Z").verdict.message.en
+    assert message == "There is no choice 'Z'. Expected one letter from A to C (or 1 to 3)."
