@@ -34,6 +34,8 @@ sections:
       - id: detection.nms-generated-iou
       - id: attention.self_attention-generated-shapes
         points: 3
+      - id: detection.boxes-generated-convert
+      - id: attention.causal_mask-with-padding
 """
 
 

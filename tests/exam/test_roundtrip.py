@@ -69,10 +69,12 @@ def marked(built_exam, tmp_path_factory):
 
 
 def test_every_question_kind_typed_as_the_key_says_gets_full_marks(marked):
-    _, results, _, _, _, _ = marked
+    _, results, papers, _, _, _ = marked
+    kinds = {part.kind for e in papers["s1"].entries for part in e.item.parts}
+    assert kinds == {"choice", "multi", "truefalse", "number", "shape", "expression", "indices", "set", "vector"}
     s1 = results["s1"]
     assert s1["status"] == "graded"
-    assert s1["total"] == s1["max"] == 12
+    assert s1["total"] == s1["max"] == 14
     assert all(q["status"] == "correct" for q in s1["questions"].values())
 
 
@@ -94,14 +96,14 @@ def test_wrong_malformed_partial_and_misconception_answers_score_as_stated(marke
 def test_a_student_without_a_row_is_missing_with_zero(marked):
     _, results, _, output, _, _ = marked
     assert results["s3"]["status"] == "missing" and results["s3"]["total"] == 0
-    assert "s3: 0 / 12  (no row: missing)" in output.console_text
+    assert "s3: 0 / 14  (no row: missing)" in output.console_text
 
 
 def test_marking_writes_gradebooks_long_csv_and_feedback_with_the_students_own_solution(marked):
     folder, results, papers, _, _, _ = marked
     grades = list(csv.DictReader(io.StringIO((folder / "marks" / "grades.csv").read_text(encoding="utf-8"))))
     assert [g["student"] for g in grades] == ["s1", "s2", "s3"]
-    assert float(grades[0]["total"]) == 12
+    assert float(grades[0]["total"]) == 14
     long_rows = list(csv.DictReader(io.StringIO((folder / "marks" / "long.csv").read_text(encoding="utf-8"))))
     assert {r["status"] for r in long_rows} >= {"passed", "wrong", "invalid", "blank"}
     feedback = (folder / "marks" / "feedback" / "s2.md").read_text(encoding="utf-8")
