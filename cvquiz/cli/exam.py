@@ -47,7 +47,7 @@ def exam() -> None:
 
     \b
     Example:
-      cvquiz exam build --topics detection --roster roster.csv --secret-file exam.secret --out exam1
+      cvquiz exam build --topics detection.nms --roster roster.csv --secret-file exam.secret --out exam1
       cvquiz exam mark exam1 answers.csv
       cvquiz exam stats exam1
     """
