@@ -44,8 +44,7 @@ def font_dirs() -> list[Path]:
 @lru_cache(maxsize=None)
 def _faces(path: str) -> tuple[tuple[str, frozenset[int]], ...]:
     """(family, code points) of each face in the font file ``path`` (empty when unreadable)."""
-    from fontTools.ttLib import TTCollection, TTFont
-
+    TTCollection, TTFont = needs("fontTools.ttLib").TTCollection, needs("fontTools.ttLib").TTFont
     try:
         fonts = TTCollection(path, lazy=True).fonts if path.lower().endswith((".ttc", ".otc")) \
             else [TTFont(path, lazy=True)]
@@ -98,6 +97,16 @@ def require_cjk_font(chars: set[str], what: str = "the papers") -> tuple[Path, s
     return found
 
 
+def needs(module: str):
+    """Import ``module`` of the ``exam`` extra, or :class:`ExamError` saying how to install it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ExamError(f"{module} is not installed; install the exam extra: pip install 'cvquiz[exam]'") from None
+
+
 def timestamp(date: str) -> int:
     """Seconds since the epoch of ``date`` (YYYY-MM-DD) at 00:00 UTC."""
     return int(datetime.strptime(date, "%Y-%m-%d").replace(tzinfo=timezone.utc).timestamp())
@@ -105,8 +114,7 @@ def timestamp(date: str) -> int:
 
 def compile_pdf(source: str, date: str, font: tuple[Path, str] | None) -> bytes:
     """The PDF of the typst ``source``; ``font`` is the CJK font file to add (or ``None``)."""
-    import typst
-
+    typst = needs("typst")
     with tempfile.TemporaryDirectory(prefix="cvquiz-typst-") as tmp:
         font_paths = []
         if font is not None:

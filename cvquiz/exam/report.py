@@ -18,8 +18,9 @@ REVIEW_BELOW = 0.2
 
 
 def _figure_png(draw) -> bytes:
-    import matplotlib
+    from cvquiz.exam.pdf import needs
 
+    matplotlib = needs("matplotlib")
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 

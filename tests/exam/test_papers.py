@@ -82,3 +82,14 @@ def test_the_report_renders_in_headless_chromium(built_exam, tmp_path):
     subprocess.run([browser, "--headless", "--disable-gpu", "--no-sandbox", f"--screenshot={shot}",
                     (work / "marks" / "report.html").as_uri()], check=True, capture_output=True, timeout=60)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_missing_exam_extra_is_named_with_its_install_command(monkeypatch):
+    import sys
+
+    from cvquiz.errors import ExamError
+    from cvquiz.exam.pdf import needs
+
+    monkeypatch.setitem(sys.modules, "typst", None)  # import typst now raises ImportError
+    with pytest.raises(ExamError, match=r"typst is not installed; install the exam extra: pip install 'cvquiz\[exam\]'"):
+        needs("typst")
