@@ -173,12 +173,25 @@ def _strip_approx(text: str) -> str:
     return text.lstrip("=≈~").strip() or text
 
 
+#: A whole number with its digits grouped by commas in exact threes (``1,048,576``, ``-12,000.5``).
+_GROUPED = re.compile(r"[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]+)?")
+#: A number ending in an exponent marker with no exponent (``0.5e``, ``2E+``): a typo, not 0.5·e.
+_HALF_EXPONENT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?")
+
+
 def _scalar(text: str, symbols: Sequence[str], deadline: float, *, numeric: bool) -> sympy.Expr:
     if "≈" in text:
         raise Refused("Type one value, not an equation with ≈", "只输入一个值，不要写 ≈ 式子")
+    if numeric and _GROUPED.fullmatch(text):  # 1,048,576: exact groups of three, as cvquiz prints them
+        text = text.replace(",", "")
+    if numeric and _HALF_EXPONENT.fullmatch(text):
+        raise Refused(f"{text!r} has an e but no power of ten: write 5e-1 for a power of ten, or 0.5*e for "
+                      "Euler's number",
+                      f"{text!r} 有 e 却没有指数：10 的幂请写成 5e-1，欧拉数请写成 0.5*e")
     if numeric and re.fullmatch(r"-?[0-9]+(,[0-9]+)+", text):
-        raise Refused("Use a point for decimals, as in 0.43, and no separators in long numbers",
-                      "小数点请用“.”，例如 0.43；长数字中间不要加分隔符")
+        raise Refused("Use a point for decimals, as in 0.43; group a long number's digits in threes "
+                      "(1,048,576) or not at all",
+                      "小数点请用“.”，例如 0.43；长数字要么每三位用逗号分组（1,048,576），要么不加分隔符")
     return evaluate(text, symbols, deadline, numeric=numeric)
 
 
@@ -193,6 +206,10 @@ def _run(expected: Text, fn, *args):
 
 def parse_number(text: str) -> sympy.Expr:
     """A real number, exactly: ``0.4286`` → 2143/5000, ``3/7``, ``42.86%``, ``sqrt(2)/2``, ``pi/4``.
+
+    Digits grouped in exact threes by commas (``1,048,576``) are one number; any other comma is
+    refused (a decimal comma is ambiguous). ``0.5e`` (an exponent marker with no exponent) is
+    refused, not read as 0.5·e.
 
     Raises :class:`AnswerFormatError` when ``text`` is not one finite real number.
     """
