@@ -403,6 +403,7 @@ def layer_norm(x: Tensor, weight: Tensor | None = None, bias: Tensor | None = No
     """Layer normalisation over the last dimension (each token on its own).
 
     ``μ = mean(x)``, ``σ² = mean((x - μ)²)`` (biased), ``y = (x - μ) / sqrt(σ² + ε) · γ + β``.
+    float16/bfloat16 input is normalised in float32 and cast back (as torch's own kernel does).
 
     Args:
         x (Tensor[..., D]).
@@ -433,7 +434,7 @@ def layer_norm(x: Tensor, weight: Tensor | None = None, bias: Tensor | None = No
 def rms_norm(x: Tensor, weight: Tensor | None = None, eps: float = 1e-6) -> Tensor:
     """RMS normalisation over the last dimension: rescale by the root mean square, no centring.
 
-    ``y = x / sqrt(ε + mean(x²)) · γ``.
+    ``y = x / sqrt(ε + mean(x²)) · γ``; float16/bfloat16 input is computed in float32 and cast back.
 
     Args:
         x (Tensor[..., D]).

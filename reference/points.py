@@ -86,10 +86,12 @@ def farthest_point_sample(points: Tensor, k: int, start: int = 0) -> Tensor:
     The first index is ``start``; every next one maximises the squared Euclidean distance to the
     nearest point picked so far. Ties go to the lowest index. A point is never picked twice, so when
     the cloud has fewer than ``k`` distinct positions the remaining picks are duplicates of earlier
-    positions taken in index order (distance 0, lowest unpicked index first).
+    positions taken in index order (distance 0, lowest unpicked index first). Distances of
+    float16/bfloat16 points are compared in float32 (a float16 square overflows past 256); a NaN or
+    infinite coordinate has no farthest point and raises ValueError.
 
     Args:
-        points (Tensor[B, N, 3]): coordinates (any number of coordinate columns works).
+        points (Tensor[B, N, 3]): finite coordinates (any number of coordinate columns works).
         k (int): number of samples, ``1 <= k <= N``.
         start (int): index of the first sample, ``0 <= start < N`` (deterministic start).
 
@@ -286,7 +288,8 @@ def voxelize(
     The voxel of a point ``p`` is ``floor((p - range_min) / voxel_size)`` per axis. Points outside
     the half-open box ``[range_min, range_max)`` are dropped. Voxels come out sorted by their
     linear index ``(x · G_y + y) · G_z + z`` (batch first when batched), i.e. in lexicographic
-    (b, x, y, z) order, where ``G = ceil((range_max - range_min) / voxel_size)`` is the grid size.
+    (b, x, y, z) order, where ``G = ceil((range_max - range_min) / voxel_size)`` is the grid size
+    (a grid too fine for that index to fit in int64 is sorted as (b, x, y, z) rows: the same order).
 
     Args:
         points (Tensor[N, 3] or Tensor[B, N, 3]): coordinates (x, y, z).
