@@ -206,6 +206,22 @@ class Screen:
             lines.append(f"{self.label('answer')}: {prefix}{shown}")
         return lines
 
+    def multi_feedback(self, part: Part, typed: str) -> str:
+        """What a multi-select answer missed and what it chose wrongly ('' when unreadable)."""
+        from cvquiz.answers.parse import parse_labels
+
+        try:
+            chosen = set(parse_labels(typed, part.n_choices))
+        except Exception:  # noqa: BLE001 - a stored answer that no longer parses says nothing
+            return ""
+        missed = ", ".join(LETTERS[i] for i in sorted(set(part.expected) - chosen))
+        extra = ", ".join(LETTERS[i] for i in sorted(chosen - set(part.expected)))
+        if self.lang == "zh":
+            said = [f"漏选了 {missed}" if missed else "", f"{extra} 不应选" if extra else ""]
+            return "；".join(x for x in said if x) + ("。" if missed or extra else "")
+        said = [f"You missed {missed}" if missed else "", f"{extra} should not be chosen" if extra else ""]
+        return "; ".join(x for x in said if x) + ("." if missed or extra else "")
+
     def show_answer(self, item: Item, verdicts: Sequence = (), title: str = "", style: str = "",
                     typed: Sequence[str] = (), echo: bool = True) -> None:
         """The answer of each part (with "Why not X:" and the feedback on a known wrong answer
@@ -213,9 +229,17 @@ class Screen:
         lines: list[str] = []
         if typed and echo:
             lines.append(f"{self.label('yours')}: {' | '.join(typed)}")
+        if len(item.parts) > 1 and verdicts:
+            right = sum(bool(v.correct) for v in verdicts)
+            lines.append(f"{len(item.parts)} 个小题答对 {right} 个" if self.lang == "zh"
+                         else f"{right} of {len(item.parts)} parts right")
         for k, line in enumerate(self.answer_lines(item)):
             lines.append(line)
             verdict = verdicts[k] if k < len(verdicts) else None
+            if verdict is not None and not verdict.correct and item.parts[k].kind == "multi" and k < len(typed):
+                partial = self.multi_feedback(item.parts[k], typed[k])
+                if partial:
+                    lines.append(partial)
             if verdict is not None and verdict.feedback is not None:
                 said = " ".join(typed[k].split()) if k < len(typed) else ""
                 if item.parts[k].kind in ("choice", "multi"):

@@ -138,3 +138,27 @@ def test_a_single_choice_invalid_answer_asks_for_one_label():
                             (Part("choice", 0, n_choices=3),), choices=(Text("a", "a"),) * 3)], None)
     message = session.answer("Z").verdict.message.en
     assert message == "There is no choice 'Z'. Expected one letter from A to C (or 1 to 3)."
+
+
+def test_a_multi_select_answer_says_what_was_missed_and_what_was_wrongly_chosen():
+    out = io.StringIO()
+    screen = Screen(Console(file=out, width=80, color_system=None), lang="en", plain=True)
+    item = Item("q.m", "detection", ("detection.nms",), Text("Which?", "哪些？"),
+                (Part("multi", frozenset({0, 1}), n_choices=3),), choices=(Text("a", "a"),) * 3)
+    screen.show_result(Session([item], None).answer("A, C"))
+    assert "You missed B; C should not be chosen." in out.getvalue()
+    screen.lang = "zh"
+    screen.show_result(Session([item], None).answer("A"))
+    assert "漏选了 B。" in out.getvalue()
+
+
+def test_a_multi_part_answer_says_how_many_parts_were_right():
+    out = io.StringIO()
+    screen = Screen(Console(file=out, width=80, color_system=None), lang="en", plain=True)
+    item = Item("q.p", "attention", ("attention.mha",), Text("Shapes?", "形状？"),
+                tuple(Part("number", v, name=n) for n, v in (("a", 1), ("b", 2), ("c", 3))))
+    session = Session([item], None)
+    session.answer("1")
+    session.answer("5")
+    screen.show_result(session.answer("3"))
+    assert "2 of 3 parts right" in out.getvalue()
