@@ -264,7 +264,12 @@ def paper_typst_body(exam: Exam, paper: Paper, lang: str, *, key: bool = False,
                 out.append(_typst_par(f"{label('yours', lang)} [{col}]: {typed}  ({got.get('status', '')})")
                            + "#linebreak()\n")
             if key or answers is not None:
-                out.append(_typst_par(f"{label('answer', lang)}: {expected_text(part)}") + "#linebreak()\n")
+                math = typst_math(part.expected) if part.kind in ("number", "expression") else None
+                if math is None:
+                    out.append(_typst_par(f"{label('answer', lang)}: {expected_text(part)}") + "#linebreak()\n")
+                else:
+                    out.append(_typst_par(f"{label('answer', lang)}: ") + f"${math}$ "
+                               + _typst_par(f"  ({expected_text(part)})") + "#linebreak()\n")
         if answers is not None:
             q = answers["questions"][item.question_id]
             out.append(_typst_par(f"{label('score', lang)}: {q['score']:g} / {q['points']:g}") + "\n")
@@ -287,3 +292,84 @@ def characters(texts: Iterable[str]) -> set[str]:
 def item_texts(item: Item, lang: str) -> list[str]:
     texts = [tr(item.prompt, lang), tr(item.explanation, lang)] + [tr(c, lang) for c in item.choices]
     return texts
+
+
+# --------------------------------------------------------------------------- typst math
+
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "pi", "rho", "sigma", "tau",
+          "phi", "omega"}
+
+
+def typst_math(x: Any) -> str | None:
+    """A sympy number or expression as typst math (``8/105``, ``sqrt(2)/2``, ``2 N^2 d``); ``None``
+    for anything this small printer does not know (the caller then prints plain text)."""
+    import sympy
+
+    try:
+        e = sympy.sympify(x)
+    except (sympy.SympifyError, TypeError):
+        return None
+    return _math(e)
+
+
+def _math(e) -> str | None:
+    import sympy
+
+    if e.is_Integer:
+        return str(e)
+    if e.is_Rational:
+        return f"{'-' if e < 0 else ''}{abs(e.p)}/{e.q}"
+    if e.is_Float:
+        return str(e)
+    if e is sympy.pi:
+        return "pi"
+    if e is sympy.E:
+        return "e"
+    if e.is_Symbol:
+        name = e.name
+        base, _, sub = name.partition("_")
+        base = base if len(base) == 1 or base in _GREEK else f'"{base}"'
+        sub = sub if len(sub) <= 1 or sub in _GREEK else f'"{sub}"'
+        return f"{base}_({sub})" if sub else base
+    if isinstance(e, sympy.Add):
+        terms = [_math(t) for t in sympy.Add.make_args(e)]
+        if any(t is None for t in terms):
+            return None
+        out = terms[0]
+        for t in terms[1:]:
+            out += f" - {t[1:]}" if t.startswith("-") else f" + {t}"
+        return out
+    if isinstance(e, sympy.Mul):
+        num, den = sympy.fraction(e)
+        if den != 1:
+            top, bottom = _math(num), _math(den)
+            return None if top is None or bottom is None else f"({top})/({bottom})"
+        coeff, rest = e.as_coeff_Mul()
+        factors = [_math(f) for f in sympy.Mul.make_args(rest)]
+        if any(f is None for f in factors):
+            return None
+        body = " ".join(f"({f})" if " + " in f or " - " in f else f for f in factors)
+        if coeff == 1:
+            return body
+        if coeff == -1:
+            return f"-{body}"
+        return f"{_math(coeff)} {body}"
+    if isinstance(e, sympy.Pow):
+        base, exp = e.as_base_exp()
+        if exp.is_negative:
+            inner = _math(base ** -exp)
+            return None if inner is None else f"1/({inner})"
+        if exp == sympy.Rational(1, 2):
+            inner = _math(base)
+            return None if inner is None else f"sqrt({inner})"
+        b, x = _math(base), _math(exp)
+        if b is None or x is None:
+            return None
+        b = b if base.is_Symbol or (base.is_Integer and base >= 0) else f"({b})"
+        return f"{b}^({x})"
+    if isinstance(e, (sympy.log, sympy.exp)):
+        inner = _math(e.args[0])
+        if inner is None:
+            return None
+        return f"ln({inner})" if isinstance(e, sympy.log) else f"e^({inner})"
+    return None

@@ -93,3 +93,20 @@ def test_a_missing_exam_extra_is_named_with_its_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "typst", None)  # import typst now raises ImportError
     with pytest.raises(ExamError, match=r"typst is not installed; install the exam extra: pip install 'cvquiz\[exam\]'"):
         needs("typst")
+
+
+def test_expected_answers_are_typeset_as_typst_math_that_compiles():
+    import sympy
+
+    from cvquiz.exam.pdf import compile_pdf
+    from cvquiz.exam.render import typst_document, typst_math
+
+    n, d, d_k, alpha_bar = sympy.symbols("N d d_k alpha_bar_t", positive=True)
+    cases = {sympy.Rational(8, 105): "8/105", sympy.sqrt(2) / 2: "(sqrt(2))/(2)", 2 * n**2 * d: "2 d N^(2)",
+             1 / sympy.sqrt(d_k): "1/(sqrt(d_(k)))", alpha_bar: 'alpha_("bar_t")',
+             sympy.Rational(3, 5) - sympy.log(2): "3/5 - ln(2)"}
+    for value, math in cases.items():
+        assert typst_math(value) == math
+    body = "".join(f"${m}$\n\n" for m in cases.values())
+    assert compile_pdf(typst_document("math", "2026-01-05", body, None), "2026-01-05", None)[:5] == b"%PDF-"
+    assert typst_math(sympy.Function("f")(n)) is None, "an unknown form falls back to plain text"
