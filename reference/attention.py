@@ -300,6 +300,7 @@ def _blocked_attention(query: Tensor, key: Tensor, value: Tensor, causal: bool) 
         bias = None
         if causal and t0 + S - T < s1 - 1:  # the block straddles the diagonal
             allowed = causal_mask(T, S, device=q.device)[t0:t1, :s1]
+            allowed[:max(0, T - S - t0)] = True  # rows that see no key: finite here, zeroed below
             bias = torch.zeros(t1 - t0, s1, dtype=q.dtype, device=q.device).masked_fill_(~allowed, float("-inf"))
         parts = []
         for n0 in range(0, N, heads):
@@ -310,7 +311,7 @@ def _blocked_attention(query: Tensor, key: Tensor, value: Tensor, causal: bool) 
         blocks.append(torch.cat(parts) if len(parts) > 1 else parts[0])
     out = torch.cat(blocks, dim=1) if len(blocks) > 1 else blocks[0]  # (N, T, d_v)
     if causal and T > S:
-        out[:, :T - S] = 0  # those queries see no key at all (their softmax rows were NaN)
+        out[:, :T - S] = 0  # those queries see no key at all (zero output, zero gradient, no NaN)
     return out.reshape(*lead, T, dv)
 
 
@@ -428,7 +429,7 @@ def layer_norm(x: Tensor, weight: Tensor | None = None, bias: Tensor | None = No
         y = y * weight
     if bias is not None:
         y = y + bias
-    return y.to(torch.promote_types(x.dtype, y.dtype) if z is x else x.dtype)
+    return y if z is x else y.to(x.dtype)
 
 
 def rms_norm(x: Tensor, weight: Tensor | None = None, eps: float = 1e-6) -> Tensor:

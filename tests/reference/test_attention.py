@@ -130,9 +130,12 @@ def test_sdpa_with_an_empty_sequence_returns_the_formula_s_empty_or_zero_output(
         assert out.shape == (T, 3) and not out.isnan().any() and (out == 0).all()
 
 
-def test_sdpa_passes_gradients_to_query_key_and_value(A):
+@pytest.mark.parametrize("T, S", [(4, 4), (5, 3), (3, 5)], ids=["square", "tall", "wide"])
+def test_sdpa_passes_gradients_to_query_key_and_value(A, T, S):
+    # tall causal: the first T - S queries see no key; their rows must give zero gradients, not NaN
     g = torch.Generator().manual_seed(22)
-    q, k, v = (randn(1, 2, 4, 3, g=g).requires_grad_() for _ in range(3))
+    q, k, v = randn(1, 2, T, 3, g=g), randn(1, 2, S, 3, g=g), randn(1, 2, S, 3, g=g)
+    q, k, v = (t.requires_grad_() for t in (q, k, v))
     assert torch.autograd.gradcheck(lambda q, k, v: A.scaled_dot_product_attention(q, k, v, causal=True), (q, k, v))
 
 
