@@ -171,9 +171,12 @@ def stats(ctx, lang, db, plain) -> None:
                   title_justify="left")
     heads = (["主题 / 概念", "已练/题数", "到期", "掌握", f"近{RECENT_DAYS}天"] if zh else
              ["topic / concept", "seen", "due", "mastery", f"last {RECENT_DAYS} days"])
-    table.add_column(heads[0], no_wrap=True)
+    # The id column gives way first (ellipsis); the numbers and the mastery bar never do, so a
+    # narrow terminal (80 columns, or a pipe) still shows every mastery %.
+    table.add_column(heads[0], no_wrap=True, overflow="ellipsis", min_width=12)
     for name in heads[1:]:
-        table.add_column(name, no_wrap=True, justify="right" if name != heads[3] else "left")
+        table.add_column(name, no_wrap=True, justify="right" if name != heads[3] else "left",
+                         min_width=15 if name == heads[3] else None)
     for topic_row, concept_rows in rows:
         if not plain and topic_row is not rows[0][0]:
             table.add_section()
@@ -183,11 +186,22 @@ def stats(ctx, lang, db, plain) -> None:
                           f"{bar(row.mastery, 10, plain)} {row.mastery:4.0%}",
                           f"{acc:.0%} ({row.recent_right}/{row.recent_answered})" if acc is not None else "—",
                           style="bold" if not indent and not plain else None)
+    out.print(summary_text(rows, zh))
     out.print(table)
     total_due = sum(t.due for t, _ in rows)
     out.print(f"{answered} 次作答，{total_due} 题到期" if zh else f"{answered} answers stored; {total_due} due now")
     if plan is not None:
         out.print(plan_text(plan, zh))
+
+
+def summary_text(rows, zh: bool, weakest: int = 5) -> str:
+    """What to read first: the weakest concepts (seen or not) and what is due, by topic."""
+    concepts = sorted((c for _, cs in rows for c in cs), key=lambda c: (c.mastery, c.id))[:weakest]
+    weak = ", ".join(f"{c.id} {c.mastery:.0%}" for c in concepts)
+    due = ", ".join(f"{t.id} {t.due}" for t, _ in rows)
+    if zh:
+        return f"最薄弱的概念：{weak}\n到期（按主题）：{due}\n"
+    return f"Weakest concepts: {weak}\nDue by topic: {due}\n"
 
 
 def plan_text(plan, zh: bool) -> str:

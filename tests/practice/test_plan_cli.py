@@ -102,3 +102,23 @@ def test_the_next_review_is_in_local_time_or_now(course, tmp_path):
     # A wrong answer is due again within minutes: the next review of the two is at a local time or now.
     line = [ln for ln in right.splitlines() if "Next review due:" in ln][0]
     assert line.split("Next review due: ")[1].strip() == "now" or line.count(":") == 2
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_stats_leads_with_a_summary_and_keeps_every_mastery_at_80_columns(course, tmp_path, lang):
+    from rich.cells import cell_len
+
+    db = tmp_path / "p.sqlite3"
+    drive(course, db, "nms", right=False)
+    result = run_cvquiz("--course", str(tmp_path / "course"), "stats", "--db", str(db), "--lang", lang,
+                        env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("最薄弱的概念：" if lang == "zh" else "Weakest concepts: ")
+    due = result.stdout.index("到期（按主题）：" if lang == "zh" else "Due by topic: ")
+    assert due < result.stdout.index("掌握程度" if lang == "zh" else "Mastery")
+    assert "detection 2" in " ".join(result.stdout[due:].split())
+    rows = [ln for ln in lines if ln.strip().startswith(("detection", "points", "sequence", "attention", "generative"))
+            and "/" in ln]
+    assert rows and all("%" in ln for ln in rows)
+    assert all(cell_len(ln) <= 80 for ln in lines)
