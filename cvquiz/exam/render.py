@@ -263,6 +263,8 @@ def paper_typst_body(exam: Exam, paper: Paper, lang: str, *, key: bool = False,
                 typed = got.get("typed") or label("blank", lang)
                 out.append(_typst_par(f"{label('yours', lang)} [{col}]: {typed}  ({got.get('status', '')})")
                            + "#linebreak()\n")
+                if "message" in got:  # an invalid format: what was expected
+                    out.append(_typst_par(tr(Text(**got["message"]), lang)) + "#linebreak()\n")
             if key or answers is not None:
                 math = typst_math(part.expected) if part.kind in ("number", "expression") else None
                 if math is None:
