@@ -197,3 +197,32 @@ def test_building_twice_gives_byte_identical_papers_keys_and_manifest(exam_input
     assert first == second
     for rel in first:
         assert (built_exam / rel).read_bytes() == (again / rel).read_bytes(), rel
+
+
+def test_re_marking_after_a_key_correction_in_the_bank_shows_the_changed_score(exam_inputs, tmp_path):
+    from tests.cli_helpers import ROOT
+
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "questions", course / "questions")
+    shutil.copytree(ROOT / "reference", course / "reference")
+    out = tmp_path / "exam"
+    result = invoke("--course", str(course), "exam", "build", "--questions", NUMERIC, "--questions", CHOICE,
+                    "--roster", str(exam_inputs / "roster.csv"), "--secret-file", str(exam_inputs / "exam.secret"),
+                    "--out", str(out), "--lang", "en", "--date", "2026-01-05")
+    assert result.exit_code == 0, result.output
+    (out / "answers.csv").write_text(f"id,{NUMERIC}\ns1,261120\ns2,262144\n", encoding="utf-8")
+    assert invoke("--course", str(course), "exam", "mark", str(out), str(out / "answers.csv"), "--no-pdf").exit_code == 0
+    bank = course / "questions" / "points.yaml"
+    text = bank.read_text(encoding="utf-8")
+    start = text.index(f"  - id: {NUMERIC}\n")
+    block_end = text.index("\n\n", start)
+    block = text[start:block_end]
+    fixed = block.replace("answer: 261120", "answer: 262144")
+    fixed = "\n".join(ln for i, ln in enumerate(fixed.splitlines())
+                      if not (ln.strip() == "- answer: 262144" or (i and fixed.splitlines()[i - 1].strip()
+                                                                   == "- answer: 262144")))
+    bank.write_text(text[:start] + fixed + text[block_end:], encoding="utf-8")
+    result = invoke("--course", str(course), "exam", "mark", str(out), str(out / "answers.csv"), "--no-pdf")
+    assert result.exit_code == 0, result.output
+    assert f"s1 {NUMERIC}: 1 -> 0" in result.console_text
+    assert f"s2 {NUMERIC}: 0 -> 1" in result.console_text
