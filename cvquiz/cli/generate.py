@@ -73,8 +73,42 @@ def _list(fmt: str, lang: str) -> str:
     return "\n".join(lines) + f"\n\n{len(generators)} kinds\n"
 
 
+def resolve_kinds(names: tuple[str, ...]) -> list[str]:
+    """Problem kinds for ``names``: each a kind, or a topic standing for all of its kinds (in
+    order, without repeats). An unknown name is a ``ProblemError`` with the nearest kind or topic."""
+    import difflib
+
+    from cvquiz.errors import ProblemError
+    from cvquiz.problems.registry import registry
+
+    generators = registry()
+    topics: dict[str, list[str]] = {}
+    for g in sorted(generators.values(), key=lambda g: g.kind):
+        topics.setdefault(g.topic, []).append(g.kind)
+    kinds: list[str] = []
+    for name in names:
+        if name in generators:
+            found = [name]
+        elif name in topics:
+            found = topics[name]
+        else:
+            close = difflib.get_close_matches(name, list(generators) + list(topics), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else "; see `cvquiz generate --list`"
+            raise ProblemError(f"unknown problem kind or topic {name!r}{hint}")
+        kinds += [k for k in found if k not in kinds]
+    return kinds
+
+
+def worksheet_seed(seed: str, kind: str) -> str:
+    """The seed of ``kind`` on a worksheet seeded ``seed``: from (seed, kind), so adding or
+    removing a kind leaves the others' numbers as they were."""
+    from cvquiz.problems.registry import derive_seed
+
+    return derive_seed(f"worksheet {seed}".encode(), "", kind, 0)
+
+
 @click.command()
-@click.argument("kind", required=False)
+@click.argument("kinds", nargs=-1)
 @click.option("--list", "list_kinds", is_flag=True, help="List every problem kind (topic, concepts, version, title).")
 @click.option("--seed", metavar="HEX", help="Use this seed (hex) instead of deriving one.")
 @click.option("--student", default="", metavar="ID", help="Student id the seed derives from.")
@@ -90,18 +124,23 @@ def _list(fmt: str, lang: str) -> str:
 @lang_option
 @click.option("--option", "-o", "option_pairs", multiple=True, metavar="NAME=VALUE",
               help="A generator option, e.g. -o format=cxcywh (see --list).")
-def generate(kind: str | None, list_kinds: bool, seed: str | None, student: str, question: str | None,
+def generate(kinds: tuple[str, ...], list_kinds: bool, seed: str | None, student: str, question: str | None,
              secret_file: str | None, count: int, fmt: str, key: bool, lang: str,
              option_pairs: tuple[str, ...]) -> None:
-    """Make seeded variants of a numeric problem (IoU, AP, FID, ...).
+    """Make seeded variants of numeric problems (IoU, AP, FID, ...): one kind, or a worksheet.
 
     The seed derives from (secret, student, question, attempt) by HMAC-SHA256, so the same
     student always gets the same numbers; --seed replaces the derivation. With --count N the
     variants are attempts 0..N-1, or seeds S, S+1, ... when --seed S is given.
 
+    A worksheet: several KINDS, or a topic (detection) for all its kinds. Each variant's
+    question id is its kind, and --seed S seeds each kind from (S, kind); with --key the
+    answers and worked solutions follow the questions as a separate key.
+
     \b
     Example:
       cvquiz generate iou --seed 1a2b --key
+      cvquiz generate detection --seed 7 --key --format md > worksheet.md
       cvquiz generate ap11 --student s123 --secret-file exam.secret --count 3 --format json
       cvquiz generate --list
     """
@@ -110,13 +149,36 @@ def generate(kind: str | None, list_kinds: bool, seed: str | None, student: str,
     if list_kinds:
         click.echo(_list(fmt, lang), nl=False)
         return
-    if not kind:
-        raise ProblemError("generate: give a problem KIND (see `cvquiz generate --list`)")
+    if not kinds:
+        raise ProblemError("generate: give a problem KIND or a topic (see `cvquiz generate --list`)")
     from cvquiz.problems.export import render
-    from cvquiz.problems.registry import PUBLIC_SECRET, get, make
+    from cvquiz.problems.registry import PUBLIC_SECRET, make
 
-    get(kind)  # an unknown kind fails before anything else
+    names = resolve_kinds(kinds)  # an unknown kind fails before anything else
     options = _options(option_pairs)
+    if len(names) > 1:
+        if question is not None or option_pairs:
+            raise ProblemError("--question and --option name one problem; a worksheet of several kinds "
+                               "takes neither")
+        secret = _read_secret(secret_file) if secret_file else PUBLIC_SECRET
+        variants = []
+        for kind in names:
+            if seed is not None:
+                base = int(worksheet_seed(seed_value(seed), kind), 16)
+                variants += [make(kind, format(base + i, "x")) for i in range(count)]
+            else:
+                variants += [make(kind, secret=secret, student=student, question=kind, attempt=i)
+                             for i in range(count)]
+        sheet = render(variants, fmt, lang=lang, key=False)
+        if key and fmt != "json":
+            title = {"text": "Key\n===\n", "md": "# Key\n", "tex": "\\section*{Key}\n"}[fmt]
+            sheet += "\n" + (title if lang == "en" else title.replace("Key", "答案")) + "\n" + \
+                render(variants, fmt, lang=lang, key=True)
+        elif key:
+            sheet = render(variants, fmt, lang=lang, key=True)
+        click.echo(sheet, nl=False)
+        return
+    kind = names[0]
     _check_text(student, "--student")
     _check_text(question, "--question")
     secret = _read_secret(secret_file) if secret_file else PUBLIC_SECRET
