@@ -53,6 +53,13 @@ class Bank:
     def get(self, question_id: str) -> S.Question:
         """The question ``question_id``; :class:`UnknownNameError` with a "did you mean"."""
         q = self.questions.get(question_id.strip())
+        if q is None and question_id.strip() in self.syllabus.concepts:
+            cid = question_id.strip()
+            ids = [x.id for x in self.questions.values() if cid in x.concepts]
+            listed = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
+            raise UnknownNameError(f"{cid!r} is a concept id, not a question id; "
+                                   + (f"its questions: {listed}" if ids else "it has no questions yet")
+                                   + f" (`cvquiz practice {cid}` drills them)")
         if q is None:
             raise UnknownNameError(f"unknown question id {question_id!r}"
                                    f"{_did_you_mean(question_id, self.questions, '; see `cvquiz bank coverage`')}")
@@ -75,13 +82,22 @@ class Bank:
                 concepts.update(found)
             elif name.strip() in self.questions:
                 ids.add(name.strip())
+            elif any(getattr(q, "generator", None) == name.strip() for q in self.questions.values()):
+                # a problem kind (`cvquiz generate --list`): the questions that generate it
+                ids.update(q.id for q in self.questions.values() if getattr(q, "generator", None) == name.strip())
             else:
                 unknown.append(name)
         if unknown:
-            choices = self.syllabus.names()
+            import difflib
+
+            choices = list(self.syllabus.names())
+
+            def near(n: str) -> str:  # only a close name: a far one misleads ('nonexistent' is not 'one-stage')
+                close = difflib.get_close_matches(n.strip().lower(), choices, n=1, cutoff=0.75)
+                return f"; did you mean {close[0]!r}?" if close else ""
             raise UnknownNameError("; ".join(
-                f"unknown topic or concept {n!r}{_did_you_mean(n.strip().lower(), choices, '')}"
-                for n in unknown) + " (`cvquiz topics` lists them)")
+                f"unknown topic, concept, question id or problem kind {n!r}{near(n)}"
+                for n in unknown) + " (`cvquiz topics` lists topics and concepts)")
         return [q for q in self.questions.values() if q.id in ids or concepts.intersection(q.concepts)]
 
 

@@ -200,9 +200,10 @@ def test_selecting_an_unknown_name_suggests_the_closest_one(tiny_course):
     bank = load_course_bank(Course(tiny_course))
     with pytest.raises(UnknownNameError) as info:
         bank.select(["atention", "nmss", "zzz"])
-    assert str(info.value) == ("unknown topic or concept 'atention'; did you mean 'attention'?; "
-                               "unknown topic or concept 'nmss'; did you mean 'nms'?; "
-                               "unknown topic or concept 'zzz' (`cvquiz topics` lists them)")
+    assert str(info.value) == ("unknown topic, concept, question id or problem kind 'atention'; did you mean "
+                               "'attention'?; unknown topic, concept, question id or problem kind 'nmss'; did you "
+                               "mean 'nms'?; unknown topic, concept, question id or problem kind 'zzz' "
+                               "(`cvquiz topics` lists topics and concepts)")
     with pytest.raises(UnknownNameError, match="did you mean 'detection.nms-tie'"):
         bank.get("detection.nms-tei")
 

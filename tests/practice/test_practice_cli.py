@@ -340,3 +340,19 @@ def test_no_color_is_honoured_in_a_terminal_session(course, tmp_path):
     assert "╭" in out  # still box drawing: NO_COLOR takes only the colour away
     assert not re.search(r"\x1b\[[0-9;]*3[0-9]m|\x1b\[[0-9;]*38;", out)
     assert "1 skipped" in out
+
+
+def test_a_far_unknown_topic_gets_no_misleading_suggestion_and_a_problem_kind_drills_its_questions(tmp_path):
+    far = run_cvquiz("practice", "nonexistent", "--db", str(tmp_path / "p.sqlite3"))
+    assert far.returncode == 2 and "did you mean" not in far.stderr and "'nonexistent'" in far.stderr
+    kind = run_cvquiz("practice", "attention_shapes", "--db", str(tmp_path / "p.sqlite3"), "--plain",
+                      "--count", "1", "--seed", "1", input=":s\n")
+    assert kind.returncode == 0, kind.stderr
+    assert "[1/1] attention." in kind.stdout
+
+
+def test_bank_show_of_a_concept_id_lists_its_questions():
+    result = run_cvquiz("bank", "show", "attention.moe")
+    assert result.returncode != 0
+    assert "'attention.moe' is a concept id, not a question id; its questions: attention.moe-" in result.stderr
+    assert "`cvquiz practice attention.moe` drills them" in result.stderr
