@@ -36,6 +36,9 @@ def call_message(result: CallResult, *, module_file: str, function: str, time_li
         return Text(f"{module_file} defines no function {function}()", f"{module_file} 中没有定义函数 {function}()")
     if s == "crash":
         return Text(f"{function}() raised an exception:\n{d}", f"{function}() 抛出了异常：\n{d}")
+    if s == "timeout" and d.startswith("importing "):  # an endless loop at import, not the function
+        return Text(f"{d}; no test of {function}() could run",
+                    f"导入 {module_file} 超时（导入时的死循环？）；{function}() 的测试都无法运行")
     if s == "timeout":
         return Text(f"{function}() took longer than {time_limit_s:.2g} s on an input of {input_size} "
                     "(the limit is a multiple of the reference's own time)",

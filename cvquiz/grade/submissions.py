@@ -34,6 +34,7 @@ class Prepared:
     folder: Path
     problems: dict[str, Text] = field(default_factory=dict)  # student file -> why it is missing
     digest: str = ""
+    refused: dict[str, Text] = field(default_factory=dict)  # entry not copied -> why (link, too large, ...)
 
 
 def find_submissions(root: Path) -> dict[str, Path]:
@@ -63,7 +64,10 @@ def prepare_submission(student: str, source: Path, files: list[str], dest: Path)
         if not matches:
             near = [r for r in members if r.split("/")[-1].lower() == name.lower()]
             notebook = [r for r in members if r.split("/")[-1] == name[:-3] + ".ipynb"]
-            if near:
+            refused = [r for r in prepared.refused if r.split("/")[-1] == name]
+            if refused:
+                prepared.problems[name] = prepared.refused[refused[0]]
+            elif near:
                 prepared.problems[name] = Text(
                     f"{name} was not found; {near[0]} differs only in letter case (rename it to {name})",
                     f"找不到 {name}；{near[0]} 只是大小写不同（请改名为 {name}）")
@@ -95,34 +99,56 @@ def _read_members(source: Path, prepared: Prepared, files: list[str]) -> dict[st
     out: dict[str, bytes] = {}
     total = 0
 
+    def refuse(rel: str, why: Text) -> None:
+        prepared.refused.setdefault(rel, why)
+
+    def link(rel: str) -> Text:
+        return Text(f"{rel} was refused: it is a symbolic link (hand in the file itself)",
+                    f"{rel} 被拒绝：它是符号链接（请提交文件本身）")
+
     def keep(rel: str, size: int) -> bool:
         nonlocal total
         parts = rel.split("/")
         if any(p in _SKIP or p.startswith(".") for p in parts) or not parts[-1].endswith((".py", ".ipynb")):
             return False
         if size > MAX_FILE_BYTES or total + size > MAX_TOTAL_BYTES or len(out) >= MAX_FILES:
+            refuse(rel, Text(f"{rel} was refused: larger than the {MAX_FILE_BYTES >> 20} MB a file (or "
+                             f"{MAX_TOTAL_BYTES >> 20} MB a submission) may have",
+                             f"{rel} 被拒绝：超过单个文件 {MAX_FILE_BYTES >> 20} MB（或整份提交 "
+                             f"{MAX_TOTAL_BYTES >> 20} MB）的上限"))
             return False
         total += size
         return True
 
     if source.is_file() and source.suffix.lower() == ".py":
         name = files[0] if len(files) == 1 else source.name
-        data = source.read_bytes()[:MAX_FILE_BYTES]
-        out[name] = data
+        if source.stat().st_size > MAX_FILE_BYTES:
+            keep(name, source.stat().st_size)  # refused with its reason, never cut short
+            return out
+        out[name] = source.read_bytes()
         return out
     if source.is_file() and source.suffix.lower() == ".zip":
         try:
             with zipfile.ZipFile(source) as z:
                 for info in z.infolist():
-                    rel = info.filename.replace("\\", "/").strip("/")
-                    if (info.is_dir() or rel.startswith("/") or ".." in rel.split("/")
-                            or stat.S_ISLNK(info.external_attr >> 16)):
+                    raw = info.filename.replace("\\", "/")
+                    rel = raw.strip("/")
+                    if info.is_dir():
+                        continue
+                    if raw.startswith("/") or ".." in rel.split("/") or ":" in rel.split("/")[0]:
+                        refuse(rel, Text(f"{raw} was refused: its path leads outside the archive",
+                                         f"{raw} 被拒绝：它的路径指向压缩包之外"))
+                        continue
+                    if stat.S_ISLNK(info.external_attr >> 16):
+                        refuse(rel, link(rel))
                         continue
                     if keep(rel, info.file_size):
                         with z.open(info) as fh:
                             data = fh.read(MAX_FILE_BYTES + 1)
                         if len(data) <= MAX_FILE_BYTES:
                             out[rel] = data
+                        else:  # the header understated the size
+                            keep(rel, len(data))
         except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
             for name in files:
                 prepared.problems[name] = Text(f"{source.name} cannot be opened as a zip file ({exc})",
@@ -130,9 +156,12 @@ def _read_members(source: Path, prepared: Prepared, files: list[str]) -> dict[st
         return out
     # Shallow files first: a virtual environment deeper in the folder cannot crowd out the answer.
     for path in sorted(source.rglob("*"), key=lambda q: (len(q.relative_to(source).parts), str(q))):
-        if path.is_symlink() or not path.is_file():
-            continue
         rel = path.relative_to(source).as_posix()
+        if path.is_symlink():
+            refuse(rel, link(rel))
+            continue
+        if not path.is_file():
+            continue
         try:
             size = path.stat().st_size
             if keep(rel, size):

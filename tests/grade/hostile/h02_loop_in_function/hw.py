@@ -1,0 +1,7 @@
+def scale(x):
+    while True:
+        pass
+
+
+def total(x):
+    return x.sum()

