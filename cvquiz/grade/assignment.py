@@ -52,6 +52,7 @@ class Compare:
     rtol: float | None = None  # None: by the expected dtype (see cvquiz.grade.compare)
     atol: float | None = None
     part: tuple[int, ...] = ()  # (0,): the first element of a returned tuple
+    keys: tuple[str, ...] = ()  # a returned dict: the keys compared (default: all the reference's)
     dtype: str = "kind"  # kind: int/float/bool must match; exact: the same dtype; any
     equal_nan: bool = True
 

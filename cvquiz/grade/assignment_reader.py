@@ -40,6 +40,9 @@ COMPARE_KEYS = (
     S.Key("atol", S.Number(minimum=0, what="a number ≥ 0"), False, "Absolute tolerance of allclose."),
     S.Key("part", S.ListOf(S.Int(minimum=0), max_items=4, what="a path of indices such as [0]"), False,
           "Which part of a returned tuple is compared: [0] is the first element."),
+    S.Key("keys", S.ListOf(S.Str(IDENT, "a name"), min_items=1, what="a list of key names"), False,
+          "For a function returning a dict (selected by part): the keys compared, each by name (default: "
+          "every key the reference returns)."),
     S.Key("dtype", _choice(DTYPE_RULES), False, "kind (default): integer, float and bool must match; "
           "exact: the same dtype; any."),
     S.Key("equal_nan", S.Bool(), False, "A NaN where the reference has NaN matches (default true)."),
@@ -54,9 +57,10 @@ TIME_KEYS = (
 
 @dataclass(frozen=True)
 class _Args(S.Spec):
-    """The arguments of a test: parameter name → a plain value, {value: ...}, {gen: ...} or {list: [...]}."""
+    """The arguments of a test: parameter name → a plain value, {value: ...}, {gen: ...}, {list: [...]},
+    {dict: {...}} or {call: module.function, args: {...}}."""
 
-    what: str = "a mapping of argument names to values, {value: ...}, {gen: ...} or {list: [...]}"
+    what: str = "a mapping of argument names to values, {value: ...}, {gen: ...}, {list: [...]}, {dict: {...}} or {call: ...}"
 
     def json(self) -> dict[str, Any]:
         arg = {"anyOf": [
@@ -68,6 +72,11 @@ class _Args(S.Spec):
                 "gen": {"enum": list(GENERATORS)}, "dtype": {"enum": list(DTYPES)}}},
             {"type": "object", "required": ["list"], "properties": {"list": {"type": "array"}},
              "additionalProperties": False},
+            {"type": "object", "required": ["dict"], "properties": {"dict": {"type": "object"}},
+             "additionalProperties": False},
+            {"type": "object", "required": ["call"], "properties": {
+                "call": {"type": "string", "pattern": r"^[A-Za-z_]\w*\.[A-Za-z_]\w*$"},
+                "args": {"type": "object"}}, "additionalProperties": False},
         ]}
         return {"type": "object", "additionalProperties": arg}
 
@@ -196,6 +205,8 @@ class AssignmentReader(_FileReader):
                   for name in allowed if name in tree and name != "functions"}
         folder = self.path.parent
         support = values.get("support", ())
+        self.support = tuple(support) if support is not _BAD else ()
+        self.path_folder = Path(self.path).parent
         if support is not _BAD:
             for i, name in enumerate(support):
                 if not (folder / name).is_file():
@@ -258,7 +269,7 @@ class AssignmentReader(_FileReader):
         if isinstance(v.get("compare"), dict):
             c = v["compare"]
             compare = Compare(how=c["how"], rtol=c.get("rtol"), atol=c.get("atol"), part=tuple(c.get("part", ())),
-                              dtype=c.get("dtype", "kind"), equal_nan=c.get("equal_nan", True))
+                              keys=tuple(c.get("keys", ())), dtype=c.get("dtype", "kind"), equal_nan=c.get("equal_nan", True))
             if compare.how != "allclose" and ("rtol" in c or "atol" in c) and compare.how not in ("sorted", "set"):
                 self.error(node["compare"], "rtol" if "rtol" in c else "atol", f"{where}.compare",
                            f"rtol/atol apply to allclose, set and sorted; 'how: {compare.how}' compares exactly")
@@ -349,12 +360,16 @@ class AssignmentReader(_FileReader):
         if not isinstance(value, YMap):
             self.error(parent, key, where, f"expected {_Args.what}, got {_got(value)}")
             return None
-        forms = [k for k in ("value", "gen", "list") if k in value]
+        forms = [k for k in ("value", "gen", "list", "dict", "call") if k in value]
         if len(forms) != 1:
-            self.error(parent, key, where, ("only one of 'value', 'gen' and 'list', got " + ", ".join(forms))
-                       if forms else "expected {value: ...}, {gen: ...} or {list: [...]} (a mapping needs one "
-                       "of these keys)" + _did_you_mean(next(iter(value), ""), ("value", "gen", "list"), ""))
+            self.error(parent, key, where, ("only one of 'value', 'gen', 'list', 'dict' and 'call', got "
+                                            + ", ".join(forms))
+                       if forms else "expected {value: ...}, {gen: ...}, {list: [...]}, {dict: {...}} or "
+                       "{call: module.function, args: {...}} (a mapping needs one of these keys)"
+                       + _did_you_mean(next(iter(value), ""), ("value", "gen", "list", "dict", "call"), ""))
             return None
+        if forms[0] in ("dict", "call"):
+            return self.named_arg(value, forms[0], where, library, depth)
         for k, line in value.duplicates:
             self.problem(line, f"{where}.{k}", "key given twice; expected each key once")
         dtype = value.get("dtype")
@@ -407,6 +422,52 @@ class AssignmentReader(_FileReader):
                        "expected an integer, float32/float64 or bool dtype")
             return None
         return ArgSpec("gen", gen=name, params=tuple(given.items()), dtype=dtype)
+
+
+    def named_arg(self, value: YMap, form: str, where: str, library: str, depth: int) -> ArgSpec | None:
+        """``{dict: {name: arg}}`` (a dict of arguments) or ``{call: module.function, args: {name: arg}}``
+        (what a factory of the assignment's support modules makes of plain arguments, built in the worker)."""
+        allowed = ("dict",) if form == "dict" else ("call", "args")
+        extra = [k for k in value if k not in allowed]
+        if extra:
+            self.error(value, extra[0], f"{where}.{extra[0]}", "unknown key" + _did_you_mean(
+                str(extra[0]), allowed, f"; a {{{form}: ...}} takes only {', '.join(allowed)}"))
+            return None
+        for k, line in value.duplicates:
+            self.problem(line, f"{where}.{k}", "key given twice; expected each key once")
+        target = ""
+        if form == "call":
+            target = value["call"]
+            module, _, fn = str(target).partition(".")
+            if not isinstance(target, str) or not re.match(r"^[A-Za-z_]\w*\.[A-Za-z_]\w*$", target):
+                self.error(value, "call", f"{where}.call", f"expected module.function of a support module, "
+                           f"got {_got(target)}")
+                return None
+            if f"{module}.py" not in self.support:
+                self.error(value, "call", f"{where}.call", f"{module}.py is not a support module of this "
+                           "assignment; expected one listed under 'support'"
+                           + (f" ({', '.join(self.support)})" if self.support else " (it lists none)"))
+                return None
+            defs = _defined_functions(self.path_folder / f"{module}.py")
+            if defs is not None and fn not in defs:
+                self.error(value, "call", f"{where}.call", f"{module}.py defines no function {fn!r}"
+                           + _did_you_mean(fn, sorted(d for d in defs if not d.startswith("_")), ""))
+                return None
+        key = "dict" if form == "dict" else "args"
+        raw = value.get(key, YMap() if form == "call" else None)
+        if not isinstance(raw, YMap) or depth > 2:
+            self.error(value, key, f"{where}.{key}", f"expected a mapping of names to arguments, got {_got(raw)}")
+            return None
+        names, made = [], []
+        for name, item in raw.items():
+            if not isinstance(name, str) or not name.isidentifier():
+                self.error(raw, name, f"{where}.{key}", f"expected a name as the key, got {_got(name)}")
+                return None
+            names.append(name)
+            made.append(self.arg(item, f"{where}.{key}.{name}", raw, name, library, depth + 1))
+        if any(m is None for m in made):
+            return None
+        return ArgSpec(form, value=target or None, items=tuple(made), names=tuple(names))
 
 
 def _plain(x: Any) -> Any:

@@ -4,8 +4,9 @@
 argument afresh (a ``torch.Tensor`` or ``numpy.ndarray`` copy, or a Python value), makes the call,
 and converts what came back *here*, before anything leaves the process: only a ``torch.Tensor``
 or ``numpy.ndarray`` whose type is exactly that class (``.detach().cpu()``), a bool/int/float or
-numpy number, or a tuple/list of those, with a bool, integer or real dtype; anything else is
-``bad_output``. Failures become statuses (:data:`cvquiz.grade.protocol.CallStatus`) with a
+numpy number, or a tuple/list of those, with a bool, integer or real dtype; a top-level ``dict``
+with name keys goes back as the tuple of its values in sorted-key order, its type as
+``dict:key1,key2,...``; anything else is ``bad_output``. Failures become statuses (:data:`cvquiz.grade.protocol.CallStatus`) with a
 student-facing detail: ``file:line`` for a syntax error, the missing module for an import error,
 a traceback trimmed to the student's own frames for a crash.
 
@@ -68,8 +69,12 @@ def run_calls(job: Job, sub: Path, support: Path) -> None:
             write_record(i, "missing_function",
                          detail=f"{call.module}.py has no function `{call.function}`")
             continue
-        args = [_build(a, np, torch) for a in call.args]
-        kwargs = {k: _build(a, np, torch) for k, a in call.kwargs}
+        try:
+            args = [_build(a, np, torch, support) for a in call.args]
+            kwargs = {k: _build(a, np, torch, support) for k, a in call.kwargs}
+        except _SupportFailed as exc:
+            write_record(i, "crash", detail=str(exc))
+            continue
         status(f"C {i}")
         t0 = time.perf_counter()
         try:
@@ -206,13 +211,51 @@ def _relative(filename: str, sub: Path, support: Path) -> str:
     return Path(filename).name
 
 
-def _build(arg: Arg, np, torch):
-    """The argument as the student receives it: a fresh tensor, array or Python value."""
+class _SupportFailed(Exception):
+    """A factory of the assignment's support modules failed (the assignment's fault, reported)."""
+
+
+_support_modules: dict[str, object] = {}
+
+
+def _support_module(name: str, support: Path):
+    """``support/<name>.py``, loaded from the support folder itself (a student file of the same
+    name cannot stand in for it) under a private module name."""
+    import importlib.util
+
+    if name not in _support_modules:
+        path = support / f"{name}.py"
+        if not path.is_file():
+            raise _SupportFailed(f"the grader could not build an argument: the assignment has no support "
+                                 f"module {name}.py")
+        spec = importlib.util.spec_from_file_location(f"_cvquiz_support_{name}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _support_modules[name] = module
+    return _support_modules[name]
+
+
+def _build(arg: Arg, np, torch, support: Path | None = None):
+    """The argument as the student receives it: a fresh tensor, array or Python value, a dict of
+    them, or what a support module's factory makes of them."""
     if arg.kind == "python":
         if isinstance(arg.value, (tuple, list)):
-            return type(arg.value)(_build(a, np, torch) if isinstance(a, Arg) else a
+            return type(arg.value)(_build(a, np, torch, support) if isinstance(a, Arg) else a
                                    for a in arg.value)
         return arg.value
+    if arg.kind == "dict":
+        return {str(k): _build(a, np, torch, support) for k, a in arg.value}
+    if arg.kind == "factory":
+        module, function, given = arg.value
+        plain = {str(k): _build(a, np, torch, support) for k, a in given}
+        try:
+            factory = getattr(_support_module(str(module), support or Path(".")), str(function))
+            return factory(**plain)
+        except _SupportFailed:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported as the grader's problem, not the student's
+            raise _SupportFailed(f"the grader could not build an argument: {module}.{function} raised "
+                                 f"{type(exc).__name__}: {exc}") from None
     array = np.array(arg.value, copy=True)
     if arg.kind == "numpy":
         return array
@@ -266,6 +309,13 @@ def _convert(value: object, np, torch, depth: int):
             raise _BadOutput("returned an integer too large for int64")
         return 0, [np.asarray(value)], t.__qualname__ if t.__module__ == "builtins" else \
             f"numpy.{t.__name__}", None
+    if t is dict and depth == 0:
+        keys = list(value)
+        if not all(type(k) is str and k.isidentifier() for k in keys) or len(keys) > _MAX_ITEMS:
+            raise _BadOutput(f"returned a dict whose keys are not all names (or more than {_MAX_ITEMS})")
+        keys.sort()
+        structure, arrays, _, _ = _convert(tuple(value[k] for k in keys), np, torch, depth)
+        return structure, arrays, "dict:" + ",".join(keys), None
     if t in (tuple, list):
         if depth >= _MAX_DEPTH or len(value) > _MAX_ITEMS:
             raise _BadOutput(f"returned a {t.__name__} nested too deeply or longer than "

@@ -40,6 +40,7 @@ class Output:
     returned_type: str  # "torch.Tensor", "numpy.ndarray", "float", "tuple", ...
     torch_dtype: str | None = None  # "torch.float32" for a tensor
     items: tuple["Output", ...] = ()  # the elements, when returned_type is tuple or list
+    keys: tuple[str, ...] | None = None  # a returned dict: its keys, sorted; ``items`` are their values
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,10 @@ def to_value(obj: Any) -> Output:
     if isinstance(obj, (tuple, list)):
         items = tuple(to_value(x) for x in obj)
         return Output(tuple(i.value for i in items), t.__name__, items=items)
+    if isinstance(obj, dict) and all(isinstance(k, str) for k in obj):
+        keys = tuple(sorted(obj))
+        items = tuple(to_value(obj[k]) for k in keys)
+        return Output(tuple(i.value for i in items), "dict", items=items, keys=keys)
     raise TypeError(f"the reference returned {t.__module__}.{t.__qualname__}, which the grader cannot compare")
 
 
@@ -87,7 +92,13 @@ def select(output: Output, part: tuple[int, ...]) -> Output:
 
 
 def from_result(value: Any, returned_type: str | None, torch_dtype: str | None) -> Output:
-    """A student's value as received from the worker."""
+    """A student's value as received from the worker (a dict comes as ``dict:k1,k2`` and the
+    tuple of its values in that key order)."""
+    if returned_type is not None and returned_type.startswith("dict:") and isinstance(value, tuple):
+        keys = tuple(k for k in returned_type[5:].split(",") if k)
+        if len(keys) == len(value):
+            items = tuple(from_result(v, _item_type(v), None) for v in value)
+            return Output(value, "dict", items=items, keys=keys)
     if isinstance(value, tuple):
         items = tuple(from_result(v, _item_type(v), None) for v in value)
         return Output(value, returned_type or "tuple", items=items)
@@ -101,6 +112,8 @@ def _item_type(v: Any) -> str:
 
 def compare(got: Output, expected: Output, spec: Compare, where: str = "") -> Verdict:
     """Compare ``got`` with ``expected`` (both already narrowed to ``spec.part``)."""
+    if expected.keys is not None:
+        return _compare_dict(got, expected, spec)
     if expected.items or isinstance(expected.value, tuple):
         if not isinstance(got.value, tuple):
             return _fail("structure", f"{_at(where)}expected a tuple of {len(expected.items)} values, "
@@ -137,6 +150,27 @@ def compare(got: Output, expected: Output, spec: Compare, where: str = "") -> Ve
 
 
 # --- the checks ----------------------------------------------------------------------------------------
+
+def _compare_dict(got: Output, expected: Output, spec: Any) -> Verdict:
+    """A returned dict, key by key (only ``spec.keys`` when the assignment names them); feedback names the key."""
+    wanted = tuple(getattr(spec, "keys", ()) or expected.keys)
+    if got.keys is None:
+        return _fail("structure", f"expected a dict with keys {', '.join(wanted)}, got {_type_name(got)}",
+                     f"应返回含键 {', '.join(wanted)} 的字典，实际返回 {_type_name(got)}")
+    exp = dict(zip(expected.keys, expected.items))
+    have = dict(zip(got.keys, got.items))
+    missing = [k for k in wanted if k not in have]
+    if missing:
+        return _fail("structure", f"the returned dict has no key {', '.join(map(repr, missing))}; expected the keys "
+                                  f"{', '.join(wanted)}",
+                     f"返回的字典缺少键 {', '.join(map(repr, missing))}；应含键 {', '.join(wanted)}")
+    for k in wanted:
+        v = compare(have[k], exp[k], spec)
+        if not v.passed:
+            return Verdict(False, v.problem, Text(f"key {k!r} of the returned dict: {v.message.en}",
+                                                  f"返回字典的键 {k!r}：{v.message.zh}"))
+    return PASSED
+
 
 def _check_type(got: Output, expected: Output, where: str) -> Verdict | None:
     if got.returned_type == "unknown":

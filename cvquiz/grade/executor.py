@@ -166,8 +166,22 @@ def _check_arg(arg: object, where: str) -> None:
         elif not _plain(arg.value):
             raise ValueError(f"{where}: expected a number, string, None or a tuple/list, got "
                              f"{type(arg.value).__name__}")
+    elif arg.kind in ("dict", "factory"):
+        named = arg.value
+        if arg.kind == "factory":
+            ok = type(named) is tuple and len(named) == 3 and all(
+                type(x) is str and x.isidentifier() for x in named[:2])
+            if not ok:
+                raise ValueError(f"{where}: a factory is (module, function, named args) of plain names")
+            named = named[2]
+        if type(named) is not tuple or not all(type(p) is tuple and len(p) == 2 and type(p[0]) is str
+                                                for p in named):
+            raise ValueError(f"{where}: expected a tuple of (name, Arg) pairs")
+        for name, item in named:
+            _check_arg(item, f"{where}[{name!r}]")
     else:
-        raise ValueError(f"{where}: kind {arg.kind!r} is not one of 'torch', 'numpy', 'python'")
+        raise ValueError(f"{where}: kind {arg.kind!r} is not one of 'torch', 'numpy', 'python', 'dict', "
+                         "'factory'")
 
 
 def _plain(value: object) -> bool:

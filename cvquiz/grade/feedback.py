@@ -94,13 +94,17 @@ def smaller_input(args: tuple[Arg, ...], kwargs: tuple[tuple[str, Arg], ...], na
 
 
 def _shape_of(arg: Arg) -> str | None:
-    if arg.kind == "python":
+    if arg.kind in ("python", "dict", "factory"):
         return None
     shape = getattr(arg.value, "shape", ())
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _count(arg: Arg) -> int:
+    if arg.kind == "dict":
+        return sum(_count(a) for _, a in arg.value)
+    if arg.kind == "factory":
+        return sum(_count(a) for _, a in arg.value[2])
     if arg.kind == "python":
         if isinstance(arg.value, (list, tuple)):
             return sum(_count(a) if isinstance(a, Arg) else 1 for a in arg.value)
@@ -117,6 +121,11 @@ def _render(arg: Arg, full: bool) -> str:
             inner = ", ".join(_render(a, full) if isinstance(a, Arg) else repr(a) for a in v)
             return f"[{inner}]" if isinstance(v, list) else f"({inner}{',' if len(v) == 1 else ''})"
         return repr(v)
+    if arg.kind == "dict":
+        return "{" + ", ".join(f"{k!r}: {_render(a, full)}" for k, a in arg.value) + "}"
+    if arg.kind == "factory":
+        module, function, named = arg.value
+        return f"{module}.{function}(" + ", ".join(f"{k}={_render(a, full)}" for k, a in named) + ")"
     a = np.asarray(arg.value)
     dtype = arg.dtype or str(a.dtype)
     if full:

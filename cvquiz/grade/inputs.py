@@ -8,7 +8,11 @@ An argument of a test in ``assignment.yaml`` is one of:
   assignment);
 - ``{gen: boxes, n: 40, dtype: float32}``: an array drawn by the named generator of
   :data:`GENERATORS` with its parameters;
-- ``{list: [arg, arg, ...]}``: a Python list of such arguments (e.g. one tensor per image).
+- ``{list: [arg, arg, ...]}``: a Python list of such arguments (e.g. one tensor per image);
+- ``{dict: {name: arg, ...}}``: a Python dict of such arguments (e.g. a block's weights);
+- ``{call: module.function, args: {name: arg, ...}}``: what ``function(**args)`` of one of the
+  assignment's support modules returns, built inside the worker (e.g. expert callables made from
+  seeded weight arrays); the parent calls the same factory for the reference's input.
 
 Every draw comes from numpy's ``Generator(PCG64(...))`` seeded by (assignment, function, test,
 repeat, attempt, argument name) through :func:`seed_of`, so a regrade on another machine, with
@@ -331,13 +335,16 @@ def check_params(gen: Generator, given: dict[str, Any]) -> list[tuple[str, str]]
 class ArgSpec:
     """How to make one argument (see the module docstring)."""
 
-    # "python" (a plain value), "value" (a literal array), "gen" (a generator), "list"
+    # "python" (a plain value), "value" (a literal array), "gen" (a generator), "list",
+    # "dict" (named arguments handed over as a dict), "call" (``value`` is "module.function" of a
+    # support module, called in the worker with the named arguments)
     source: str
     value: Any = None  # the Python value, or the literal's nested lists
     gen: str = ""
     params: tuple[tuple[str, Any], ...] = ()
     dtype: str | None = None
     items: tuple["ArgSpec", ...] = ()
+    names: tuple[str, ...] = ()  # of ``items``, for "dict" and "call"
 
     @property
     def generated(self) -> bool:
@@ -407,6 +414,13 @@ def build_arg(spec: ArgSpec, seed: int, library: str, perturb: Any = None) -> An
     if spec.source == "list":
         return Arg("python", [build_arg(item, seed_of(seed, i), library, perturb)
                               for i, item in enumerate(spec.items)])
+    if spec.source in ("dict", "call"):
+        named = tuple((n, build_arg(item, seed_of(seed, n), library, perturb))
+                      for n, item in zip(spec.names, spec.items))
+        if spec.source == "dict":
+            return Arg("dict", named)
+        module, function = spec.value.split(".", 1)
+        return Arg("factory", (module, function, named))
     dtype = default_dtype(spec)
     array = make_array(spec, seed)
     if perturb is not None and array.dtype.kind == "f":

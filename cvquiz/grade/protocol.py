@@ -32,7 +32,7 @@ from typing import Literal, Protocol, Union
 import numpy as np
 
 # How the parent hands one argument to the student's function.
-ArgKind = Literal["torch", "numpy", "python"]
+ArgKind = Literal["torch", "numpy", "python", "dict", "factory"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,12 @@ class Arg:
 
     ``value`` is a numpy array of a numeric or bool dtype for ``torch``/``numpy``; for
     ``python`` it is an int, float, bool, str, ``None``, or a tuple/list of :class:`Arg`.
+
+    ``dict``: ``value`` is a tuple of ``(name, Arg)`` pairs, handed over as a ``dict``.
+    ``factory``: ``value`` is ``(module, function, ((name, Arg), ...))``; the worker imports
+    ``<module>.py`` from the job's ``support_dir`` (the assignment's own helper modules, never the
+    submission) and hands the student what ``function(**plain args)`` returns -- e.g. a list of
+    expert callables built from seeded weight arrays. Only these names and plain data cross.
     """
 
     kind: ArgKind

@@ -130,7 +130,7 @@ def make_instance(a: Assignment, f: Function, test: Test, k: int, ref: Any, labe
             kwargs = tuple((n, build_arg(specs[n], argseed[n], a.library)) for n in keyword)
         except ValueError as exc:
             raise AssignmentError(f"{where}: cannot make the input: {exc}") from None
-        expected, t_ref = _call_reference(ref, args, kwargs, f, where, seed)
+        expected, t_ref = _call_reference(ref, args, kwargs, f, where, seed, a.folder)
         times = [t_ref]
         stable = True
         if test.stable and test.generated:
@@ -138,7 +138,7 @@ def make_instance(a: Assignment, f: Function, test: Test, k: int, ref: Any, labe
                 rng = np.random.Generator(np.random.PCG64(seed_of(seed, "perturb", j)))
                 p_args = tuple(build_arg(specs[n], argseed[n], a.library, rng) for n in positional)
                 p_kwargs = tuple((n, build_arg(specs[n], argseed[n], a.library, rng)) for n in keyword)
-                moved, t = _call_reference(ref, p_args, p_kwargs, f, where, seed)
+                moved, t = _call_reference(ref, p_args, p_kwargs, f, where, seed, a.folder)
                 times.append(t)
                 if not compare(moved, expected, _stability_spec(f, expected)).passed:
                     stable = False
@@ -164,14 +164,24 @@ def _stability_spec(f: Function, expected: Output) -> Any:
     return replace(f.compare, dtype="any")
 
 
-def materialize(arg: Arg) -> Any:
-    """The argument as the student's function receives it (as the worker builds it)."""
+def materialize(arg: Arg, support: Path | None = None) -> Any:
+    """The argument as the student's function receives it (as the worker builds it).
+
+    A ``factory`` argument calls the same function of the assignment's support module (in
+    ``support``) that the worker calls: course code, imported here from the assignment folder.
+    """
     import numpy as np
 
     if arg.kind == "python":
         if isinstance(arg.value, (tuple, list)):
-            return type(arg.value)(materialize(x) if isinstance(x, Arg) else x for x in arg.value)
+            return type(arg.value)(materialize(x, support) if isinstance(x, Arg) else x for x in arg.value)
         return arg.value
+    if arg.kind == "dict":
+        return {k: materialize(x, support) for k, x in arg.value}
+    if arg.kind == "factory":
+        module, function, named = arg.value
+        return getattr(support_module(support, module), function)(
+            **{k: materialize(x, support) for k, x in named})
     array = np.array(arg.value, copy=True)
     if arg.kind == "numpy":
         return array
@@ -181,10 +191,36 @@ def materialize(arg: Arg) -> Any:
     return tensor.to(getattr(torch, arg.dtype)) if arg.dtype else tensor
 
 
+_SUPPORT: dict[Path, Any] = {}
+
+
+def support_module(folder: Path | None, name: str) -> Any:
+    """``<folder>/<name>.py`` of an assignment, loaded once under a private module name."""
+    import importlib.util
+
+    if folder is None:
+        raise AssignmentError(f"a factory argument names {name}.py but the assignment has no support folder")
+    path = (Path(folder) / f"{name}.py").resolve()
+    if path not in _SUPPORT:
+        if not path.is_file():
+            raise AssignmentError(f"no support module {path}")
+        spec = importlib.util.spec_from_file_location(f"_cvquiz_support_{name}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _SUPPORT[path] = module
+    return _SUPPORT[path]
+
+
 def _call_reference(ref: Any, args: tuple[Arg, ...], kwargs: tuple[tuple[str, Arg], ...], f: Function,
-                    where: str, seed: int) -> tuple[Output, float]:
-    a = [materialize(x) for x in args]
-    kw = {n: materialize(x) for n, x in kwargs}
+                    where: str, seed: int, support: Path | None = None) -> tuple[Output, float]:
+    try:
+        a = [materialize(x, support) for x in args]
+        kw = {n: materialize(x, support) for n, x in kwargs}
+    except AssignmentError:
+        raise
+    except Exception as exc:  # a support factory failing: the assignment's fault
+        raise AssignmentError(f"{where} (seed {seed}): building an argument raised {type(exc).__name__}: {exc}") \
+            from None
     start = time.perf_counter()
     try:
         out = ref(*a, **kw)

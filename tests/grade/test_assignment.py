@@ -215,9 +215,6 @@ def test_the_detection_assignment_covers_every_algo_concept_of_detection():
     assert {c for c in _algo_concepts() if c.startswith("detection.")} <= _covered()
 
 
-@pytest.mark.xfail(reason="attention.moe: moe() takes its experts as callables, which the grader cannot hand "
-                          "to a submission (only arrays and plain values)",
-                   strict=True)
 def test_every_algo_concept_is_covered_by_some_built_in_assignment():
     assert sorted(_algo_concepts() - _covered()) == []
 

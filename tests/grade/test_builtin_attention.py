@@ -22,7 +22,7 @@ def test_an_honest_attention_submission_gets_full_marks_hidden_tests_included(co
     code, report = check_json(course, honest_dir("attention"), "attention", "--all", *sandbox_flags())
     assert failing(report) == {}
     assert code == 0
-    assert report["total"] == report["max_score"] == 18
+    assert report["total"] == report["max_score"] == 20
 
 
 def test_attention_without_the_sqrt_dk_scale_loses_the_scaled_tests_and_the_message_names_the_scale(
@@ -43,6 +43,24 @@ def test_attention_without_the_sqrt_dk_scale_loses_the_scaled_tests_and_the_mess
     assert "got 0.531689, expected 0.577681" in message
     assert "divided by sqrt(d_k) = 2 before the softmax" in message
     assert "divides its scores by sqrt(d), d being the width of one head" in problems["multi_head_attention/self-attention"][1]
+
+
+NO_RENORMALISE = [("gates = top / top.sum(dim=-1, keepdim=True)", "gates = top")]
+
+
+def test_moe_that_does_not_renormalise_the_top_k_gates_loses_the_top_k_tests_but_not_switch_routing(course, tmp_path):
+    sub = write_submission(tmp_path / "no_renorm", "attention", patched("attention", NO_RENORMALISE))
+    code, report = check_json(course, sub, "attention", "--all", *sandbox_flags())
+    assert code == 1
+    problems = failing(report)
+    # With k = 1 the renormalised gate is 1 and the raw probability is not, so switch routing fails too;
+    # the message names the element that differs and the test's stated convention.
+    assert set(problems) == {"moe/top-2-of-4-gates-renormalised", "moe/top-1-switch-routing",
+                             "moe/top-3-of-8-float64"}
+    status, message = problems["moe/top-2-of-4-gates-renormalised"]
+    assert status == "values"
+    assert "renormalised to sum to 1" in message
+    assert "experts.make_experts(W1=" in message
 
 
 def test_the_attention_assignment_names_the_reference_functions_and_their_parameters():
