@@ -33,6 +33,13 @@ def topics(ctx: click.Context, lang: str, plain: bool) -> None:
         click.echo(f"warning: the question banks have {n} problem{'s' * (n != 1)}; the counts leave out "
                    "the broken questions (`cvquiz bank check` lists them)", err=True)
     out = console(ctx)
+    counts = [(t.id, len({q.id for c in t.concepts for q in bank.by_concept[c.id]})) for t in bank.syllabus.topics]
+    listed = ", ".join(f"{tid} {n}" for tid, n in counts)
+    out.print(f"{len(counts)} topics, {len(bank.syllabus.concepts)} concepts, {len(bank.questions)} questions: "
+              f"{listed}. Practise one with `cvquiz practice TOPIC`; `cvquiz stats` says what is due.\n"
+              if lang == "en" else
+              f"共 {len(counts)} 个主题、{len(bank.syllabus.concepts)} 个概念、{len(bank.questions)} 道题：{listed}。"
+              "用 `cvquiz practice 主题` 练习；`cvquiz stats` 显示到期题目。\n", markup=False)
     heads = {"en": ("concept", "title", "questions", "aliases", "needs"),
              "zh": ("概念", "标题", "题数", "别名", "需要")}[lang]
     for topic in bank.syllabus.topics:

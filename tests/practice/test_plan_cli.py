@@ -122,3 +122,12 @@ def test_stats_leads_with_a_summary_and_keeps_every_mastery_at_80_columns(course
             and "/" in ln]
     assert rows and all("%" in ln for ln in rows)
     assert all(cell_len(ln) <= 80 for ln in lines)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_topics_leads_with_a_summary_of_every_topic(lang):
+    result = run_cvquiz("topics", "--lang", lang)
+    assert result.returncode == 0, result.stderr
+    first = " ".join(result.stdout.split("\n\n")[0].split())
+    assert first.startswith("5 topics, " if lang == "en" else "共 5 个主题、")
+    assert all(topic in first for topic in ("points", "sequence", "attention", "detection", "generative"))
