@@ -91,7 +91,13 @@ class Item:
         from cvquiz.answers.parse import expected_format
 
         part = self.parts[0]
-        return expected_format(part.kind, symbols=part.symbols, n_choices=part.n_choices)
+        symbols = part.symbols
+        if part.kind == "expression":
+            # Name the symbols the answer is written in; a symbol kept only so that a known wrong
+            # answer (H·N²·D) can be typed and explained is still accepted, but not announced.
+            named = {str(x) for x in getattr(part.expected, "free_symbols", ())}
+            symbols = tuple(x for x in symbols if x in named) or symbols
+        return expected_format(part.kind, symbols=symbols, n_choices=part.n_choices)
 
 
 def _rule(part: Part) -> Text:

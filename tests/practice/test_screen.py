@@ -162,3 +162,15 @@ def test_a_multi_part_answer_says_how_many_parts_were_right():
     session.answer("5")
     screen.show_result(session.answer("3"))
     assert "2 of 3 parts right" in out.getvalue()
+
+
+def test_the_format_line_names_only_the_symbols_the_answer_is_written_in():
+    from cvquiz.bank.load import load_course_bank
+    from cvquiz.course import find_course
+    from cvquiz.practice.items import item_from_question
+
+    question = load_course_bank(find_course()).get("attention.complexity-score-cost-formula")
+    item = item_from_question(question)
+    assert item.answer_format.en.startswith("a formula in N, D such as")
+    verdict = Session([item], None).answer("H*N^2*D")  # H still typable: the known mistake is explained
+    assert verdict.verdict.status == "wrong" and verdict.verdict.feedback is not None
