@@ -22,7 +22,7 @@ def test_an_honest_attention_submission_gets_full_marks_hidden_tests_included(co
     code, report = check_json(course, honest_dir("attention"), "attention", "--all", *sandbox_flags())
     assert failing(report) == {}
     assert code == 0
-    assert report["total"] == report["max_score"] == 20
+    assert report["total"] == report["max_score"] == 23
 
 
 def test_attention_without_the_sqrt_dk_scale_loses_the_scaled_tests_and_the_message_names_the_scale(
@@ -37,6 +37,8 @@ def test_attention_without_the_sqrt_dk_scale_loses_the_scaled_tests_and_the_mess
         "scaled_dot_product_attention/causal-hides-the-future",
         "scaled_dot_product_attention/a-fully-masked-query-gives-zeros",
         "multi_head_attention/self-attention", "multi_head_attention/cross-attention-causal-with-biases",
+        # the Transformer blocks are built from multi_head_attention
+        "transformer_block/post-norm", "transformer_block/pre-norm-causal-with-biases", "prenorm_block/pre-norm",
     }
     assert {status for status, _ in problems.values()} == {"values"}
     status, message = problems["scaled_dot_product_attention/divided-by-sqrt-d"]
@@ -61,6 +63,22 @@ def test_moe_that_does_not_renormalise_the_top_k_gates_loses_the_top_k_tests_but
     assert status == "values"
     assert "renormalised to sum to 1" in message
     assert "experts.make_experts(W1=" in message
+
+
+PRENORM_RESIDUAL_FROM_THE_NORM = [("x = x + attn(norm(x, 1))", "x = norm(x, 1) + attn(norm(x, 1))")]
+
+
+def test_a_pre_norm_block_whose_residual_starts_from_the_normalised_input_loses_the_pre_norm_tests(course, tmp_path):
+    sub = write_submission(tmp_path / "prenorm", "attention", patched("attention", PRENORM_RESIDUAL_FROM_THE_NORM))
+    code, report = check_json(course, sub, "attention", "--all", *sandbox_flags())
+    assert code == 1
+    problems = failing(report)
+    assert set(problems) == {"transformer_block/pre-norm-causal-with-biases", "prenorm_block/pre-norm",
+                             "prenorm_block/pre-norm-float64-causal"}
+    status, message = problems["transformer_block/pre-norm-causal-with-biases"]
+    assert status == "values"
+    assert "x = x + sublayer(LN(x))" in message
+    assert "params = {'W_q': <tensor of shape (8, 8), float32>" in message
 
 
 def test_the_attention_assignment_names_the_reference_functions_and_their_parameters():
