@@ -118,8 +118,10 @@ def grade_class(course: Course, assignment: Assignment, submissions: Path, out: 
         done = store.done()
         with tempfile.TemporaryDirectory(prefix="cvquiz-grade-") as tmp:
             prepared = []
-            for student, path in found.items():
-                p = prepare_submission(student, path, assignment.files, Path(tmp) / f"s{len(prepared)}")
+            for i, (student, path) in enumerate(found.items()):
+                # A folder of its own for every student, skipped ones included: a shared folder
+                # would hand the next student the skipped one's files.
+                p = prepare_submission(student, path, assignment.files, Path(tmp) / f"s{i}")
                 old = done.get(student)
                 if old and old[0] == "graded" and old[1] == fp and old[2] == p.digest:
                     run.skipped.append(student)
