@@ -147,7 +147,15 @@ def show(ctx: click.Context, question_id: str, lang: str, seed: str) -> None:
     from cvquiz.bank.render import render_question
     from cvquiz.cli import get_course
 
-    q = load_course_bank(get_course(ctx)).get(question_id)
+    import dataclasses
+    from pathlib import Path
+
+    course = get_course(ctx)
+    q = load_course_bank(course).get(question_id)
+    try:  # cite the bank as the course lays it out (questions/...), wherever it is installed
+        q = dataclasses.replace(q, file=Path(q.file).resolve().relative_to(course.root.resolve()).as_posix())
+    except (ValueError, OSError):
+        pass
     out = console(ctx)
     for block in render_question(q, lang, seed_value(seed)):
         out.print(block, markup=False)

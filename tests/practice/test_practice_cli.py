@@ -356,3 +356,9 @@ def test_bank_show_of_a_concept_id_lists_its_questions():
     assert result.returncode != 0
     assert "'attention.moe' is a concept id, not a question id; its questions: attention.moe-" in result.stderr
     assert "`cvquiz practice attention.moe` drills them" in result.stderr
+
+
+def test_bank_show_cites_the_bank_as_the_course_lays_it_out_from_any_folder(tmp_path):
+    result = run_cvquiz("bank", "show", "attention.moe-statements", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"\(questions/attention\.yaml:\d+\)", result.stdout.splitlines()[0] + result.stdout.splitlines()[1])
