@@ -105,11 +105,12 @@ def practice(ctx, topic, lang, count, new, seed, plain, exam_minutes, until, mis
         session = Session(items, schedule, exam=exam_minutes is not None)
         if not exam_minutes:
             old = sum(schedule.card(i.question_id) is not None for i in items)
+            why = Text(f" (at most --count {count}, of them at most --new {new} new)",
+                       f"（最多 --count {count} 道，其中新题最多 --new {new} 道）") if not mistakes else Text("", "")
             click.echo(screen.t(Text(
-                f"{old} review{'' if old == 1 else 's'} + {len(items) - old} new "
-                f"(at most --count {count}, of them at most --new {new} new); progress is kept in {store.path}",
-                f"{old} 道复习 + {len(items) - old} 道新题（最多 --count {count} 道，其中新题最多 --new {new} 道）；"
-                f"进度保存在 {store.path}")))
+                f"{old} review{'' if old == 1 else 's'} + {len(items) - old} new{why.en}; "
+                f"progress is kept in {store.path}",
+                f"{old} 道复习 + {len(items) - old} 道新题{why.zh}；进度保存在 {store.path}")))
         if exam_minutes:
             click.echo(screen.t(Text(
                 f"Mock exam: {len(items)} questions, {exam_minutes:g} minutes. Results at the end; "
