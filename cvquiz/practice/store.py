@@ -7,8 +7,10 @@ Tables
              exam day of each course (``exam_day:<course>``, given to ``practice --until``).
 ``cards``    one FSRS card per question id (the question is the template; a generated question
              gets new numbers at every review but keeps one card).
-``reviews``  every answered question: when, the rating, right or wrong, hinted, the typed answer,
-             the variant's seed; the history behind ``cvquiz stats`` and ``--mistakes``.
+``reviews``  every answered question: when, the rating, right or wrong, hinted, the typed answer
+             (a choice by the bank's own letter, whatever order it was shown in; "(answer shown)"
+             after ``:a``), the variant's seed; the history behind ``cvquiz stats``, ``cvquiz
+             mistakes`` and ``--mistakes``.
 
 Safety: WAL journal and a busy timeout, so two sessions at once do not clash; every review is
 one transaction (card + review row together), so Ctrl-C or a killed process loses at most the
