@@ -195,6 +195,24 @@ def check(ctx: click.Context, path: str, name: str, hidden: bool, gradescope_pat
 
 # --- grade ------------------------------------------------------------------------------------------------
 
+def _check_sandbox(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--check-sandbox``: probe this machine, print each isolation layer on/off, and stop."""
+    if not value or ctx.resilient_parsing:
+        return
+    from cvquiz.errors import ExitCode
+    from cvquiz.grade import sandbox
+
+    layers = sandbox.probe()
+    click.echo(sandbox.describe(layers))
+    gone = sandbox.missing(layers)
+    if gone:
+        click.echo(f"missing required layer(s): {', '.join(gone)}; `cvquiz grade` and `cvquiz check --all` "
+                   "refuse to run here without --unsafe-no-sandbox")
+        ctx.exit(int(ExitCode.COULD_NOT_RUN))
+    click.echo("every required layer is on: `cvquiz grade` and `cvquiz check --all` will run here")
+    ctx.exit(0)
+
+
 @click.command()
 @click.argument("submissions", type=click.Path(file_okay=False))
 @click.option("--assignment", "-a", "name", required=True, help="The assignment (see `cvquiz assignment list`).")
@@ -208,6 +226,9 @@ def check(ctx: click.Context, path: str, name: str, hidden: bool, gradescope_pat
               help="Grade again what was graded with other assignment files, reference or cvquiz version, "
                    "and print each student's before/after.")
 @_UNSAFE
+@click.option("--check-sandbox", is_flag=True, expose_value=False, is_eager=True, callback=_check_sandbox,
+              help="Print each isolation layer as on/off on this machine (required ones marked) and exit: "
+                   "0 when every required layer is on, 3 when one is missing.")
 @lang_option
 @click.pass_context
 def grade(ctx: click.Context, submissions: str, name: str, out: str, workers: int, roster: str | None,

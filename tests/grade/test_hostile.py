@@ -83,6 +83,16 @@ EXPECTED: dict[str, tuple[int, dict[str, set[str]], str]] = {
     "h25_50_mb_source": (25, {"scale": {"missing_file"}, "total": {"missing_file"}}, "larger than"),
 }
 
+#: Bad input of the issue's last part, graded in the same run: student -> (statuses of every test, words).
+BAD_INPUT: dict[str, tuple[set[str], str]] = {
+    "b_empty_folder": ({"missing_file"}, "hw.py was not found in the submission"),
+    "b_notebook_only": ({"missing_file"}, "only the notebook hw.ipynb"),
+    "b_two_files_named_hw": ({"missing_file"}, "several files named hw.py"),
+    "b_case_only": ({"missing_file"}, "differs only in letter case"),
+    "b_no_required_function": ({"missing_function"}, "defines no function"),
+    "b_other_files_only": ({"missing_file"}, "hw.py was not found in the submission"),
+}
+
 #: Attacks that may be run only inside a PID namespace with a dropped uid.
 CONFINED_ONLY = {"h05_fork_bomb": ("pid_namespace", "uid", "no_fork"), "h09_kill_everyone": ("pid_namespace", "uid")}
 
@@ -109,6 +119,18 @@ def build_generated(subs: Path, outside: Path) -> None:
             chunk = b"#" * (1 << 20)
             for _ in range(200):
                 f.write(chunk)
+    (subs / "b_empty_folder").mkdir()
+    (subs / "b_notebook_only").mkdir()
+    (subs / "b_notebook_only" / "hw.ipynb").write_text(json.dumps({"cells": [], "nbformat": 4}), encoding="utf-8")
+    for sub in ("part1", "part2"):
+        (subs / "b_two_files_named_hw" / sub).mkdir(parents=True)
+        (subs / "b_two_files_named_hw" / sub / "hw.py").write_text(HONEST, encoding="utf-8")
+    (subs / "b_case_only").mkdir()
+    (subs / "b_case_only" / "Hw.py").write_text(HONEST, encoding="utf-8")
+    (subs / "b_no_required_function").mkdir()
+    (subs / "b_no_required_function" / "hw.py").write_text("def helper(x):\n    return x\n", encoding="utf-8")
+    (subs / "b_other_files_only").mkdir()
+    (subs / "b_other_files_only" / "notes.txt").write_text("forgot the code\n", encoding="utf-8")
     folder = subs / "h24_folder_symlink"
     folder.mkdir()
     (folder / "hw.py").symlink_to(outside / "secret_answer.py")
@@ -208,7 +230,7 @@ def test_the_class_run_with_every_attack_completes_without_a_traceback(runs):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     graded = {r["student"]: r for r in csv.DictReader((runs["out"] / "grades.csv").open(encoding="utf-8"))}
-    expected = {s for s in EXPECTED if not _unconfined(s)} | set(HONEST_STUDENTS)
+    expected = {s for s in EXPECTED if not _unconfined(s)} | set(HONEST_STUDENTS) | set(BAD_INPUT)
     assert set(graded) == expected
 
 
@@ -258,3 +280,55 @@ def test_nothing_printed_is_taken_as_a_result_and_printed_text_is_capped(runs):
     assert fake["total"] == 0 and "All tests passed" in fake["output"]
     loud = feedback(runs["out"], "h15_gigabyte_of_stdout")
     assert len(loud["output"].encode()) <= (1 << 20) + 4096
+
+
+@pytest.mark.parametrize("student", sorted(BAD_INPUT))
+def test_each_bad_submission_gets_a_clear_status_and_no_points(runs, student):
+    allowed, words = BAD_INPUT[student]
+    rows = long_rows(runs["out"])[student]
+    assert {r["status"] for r in rows} <= allowed and all(float(r["score"]) == 0 for r in rows), rows
+    messages = " ".join(t["message"]["en"] for t in feedback(runs["out"], student)["tests"])
+    assert words in messages, messages[:1000]
+
+
+def test_check_sandbox_prints_every_layer_on_or_off_and_exits_0_when_the_required_ones_are_on():
+    from cvquiz.grade import sandbox
+
+    result = run_cvquiz("grade", "--check-sandbox")
+    lines = result.stdout.splitlines()
+    for name in sandbox.LAYERS:
+        assert any(line.split()[:2] in (["on", name], ["off", name]) for line in lines), name
+    assert result.returncode == (3 if sandbox.missing(sandbox.probe()) else 0), result.stdout
+
+
+def test_check_sandbox_names_a_missing_required_layer_and_exits_3(monkeypatch):
+    from click.testing import CliRunner
+
+    from cvquiz.cli import main
+    from cvquiz.grade import sandbox
+
+    monkeypatch.setattr(sandbox, "probe", lambda refresh=False: {n: n != "filesystem" for n in sandbox.LAYERS})
+    result = CliRunner().invoke(main, ["grade", "--check-sandbox"])
+    assert result.exit_code == 3
+    assert "off  filesystem" in result.output and "missing required layer(s): filesystem" in result.output
+
+
+@pytest.mark.parametrize("make", ["missing", "empty", "a_file"])
+def test_a_missing_empty_or_wrong_submissions_folder_is_a_clear_message(tmp_path, make):
+    from click.testing import CliRunner
+
+    from cvquiz.cli import main
+
+    subs = tmp_path / "submissions"
+    if make == "empty":
+        subs.mkdir()
+    elif make == "a_file":
+        subs.write_text("not a folder", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--course", str(HOSTILE / "course"), "grade", str(subs), "-a", "hostile",
+                                       "--out", str(tmp_path / "out"), "--unsafe-no-sandbox"])
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    if make == "empty":
+        assert result.exit_code == 0 and "graded 0" in result.output
+    else:  # a file is refused by the option parser (usage, 2), a missing folder by the grader (3)
+        assert result.exit_code == (2 if make == "a_file" else 3) and str(subs) in result.output
