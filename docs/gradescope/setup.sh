@@ -11,3 +11,5 @@ python3 -m venv /opt/cvquiz
 /opt/cvquiz/bin/pip install "$SOURCE/cvquiz"
 ln -sf /opt/cvquiz/bin/cvquiz /usr/local/bin/cvquiz
 cvquiz --version
+# Which isolation layers this image offers (run_autograder fails closed without the required ones).
+cvquiz grade --check-sandbox || echo "cvquiz: a required isolation layer is missing here; check --all will refuse"
