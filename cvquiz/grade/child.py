@@ -4,9 +4,9 @@
 argument afresh (a ``torch.Tensor`` or ``numpy.ndarray`` copy, or a Python value), makes the call,
 and converts what came back *here*, before anything leaves the process: only a ``torch.Tensor``
 or ``numpy.ndarray`` whose type is exactly that class (``.detach().cpu()``), a bool/int/float or
-numpy number, or a tuple/list of those, with a bool, integer or real dtype; a top-level ``dict``
-with name keys goes back as the tuple of its values in sorted-key order, its type as
-``dict:key1,key2,...``; anything else is ``bad_output``. Failures become statuses (:data:`cvquiz.grade.protocol.CallStatus`) with a
+numpy number, or a tuple/list of those, with a bool, integer or real dtype; a ``dict`` with name
+keys (at any depth) goes back as the tuple of its values in sorted-key order, its keys appended to
+the returned type as ``;<path>=k1,k2`` (``dict;=a,b``, ``tuple;1=W_hh,W_xh``); anything else is ``bad_output``. Failures become statuses (:data:`cvquiz.grade.protocol.CallStatus`) with a
 student-facing detail: ``file:line`` for a syntax error, the missing module for an import error,
 a traceback trimmed to the student's own frames for a crash.
 
@@ -87,7 +87,9 @@ def run_calls(job: Job, sub: Path, support: Path) -> None:
         elapsed = time.perf_counter() - t0
         try:
             selected = _select(value, call.output)
-            structure, arrays, returned, tdtype = _convert(selected, np, torch, 0)
+            dicts: list = []
+            structure, arrays, returned, tdtype = _convert(selected, np, torch, 0, (), dicts)
+            returned += "".join(";" + ".".join(map(str, where)) + "=" + ",".join(keys) for where, keys in dicts)
         except _BadOutput as bad:
             write_record(i, "bad_output", detail=str(bad), elapsed=elapsed)
             continue
@@ -287,8 +289,11 @@ def _select(value: object, path: tuple[int, ...]) -> object:
     return value
 
 
-def _convert(value: object, np, torch, depth: int):
-    """(structure, arrays, returned type, torch dtype) of an accepted value, else _BadOutput."""
+def _convert(value: object, np, torch, depth: int, path: tuple = (), dicts: list | None = None):
+    """(structure, arrays, returned type, torch dtype) of an accepted value, else _BadOutput.
+
+    A dict with name keys becomes the tuple of its values in sorted-key order; ``dicts`` collects
+    (path of indices, sorted keys) of each, so the parent can name the keys again."""
     t = type(value)
     if t is torch.Tensor:
         if value.layout != torch.strided or value.is_complex() or value.is_quantized \
@@ -309,20 +314,22 @@ def _convert(value: object, np, torch, depth: int):
             raise _BadOutput("returned an integer too large for int64")
         return 0, [np.asarray(value)], t.__qualname__ if t.__module__ == "builtins" else \
             f"numpy.{t.__name__}", None
-    if t is dict and depth == 0:
+    if t is dict:
         keys = list(value)
         if not all(type(k) is str and k.isidentifier() for k in keys) or len(keys) > _MAX_ITEMS:
             raise _BadOutput(f"returned a dict whose keys are not all names (or more than {_MAX_ITEMS})")
         keys.sort()
-        structure, arrays, _, _ = _convert(tuple(value[k] for k in keys), np, torch, depth)
-        return structure, arrays, "dict:" + ",".join(keys), None
+        if dicts is not None:
+            dicts.append((path, keys))
+        structure, arrays, _, _ = _convert(tuple(value[k] for k in keys), np, torch, depth, path, dicts)
+        return structure, arrays, "dict", None
     if t in (tuple, list):
         if depth >= _MAX_DEPTH or len(value) > _MAX_ITEMS:
             raise _BadOutput(f"returned a {t.__name__} nested too deeply or longer than "
                              f"{_MAX_ITEMS} elements")
         structure, arrays = [], []
-        for item in value:
-            s, a, _, _ = _convert(item, np, torch, depth + 1)
+        for index, item in enumerate(value):
+            s, a, _, _ = _convert(item, np, torch, depth + 1, path + (index,), dicts)
             structure.append(_shift(s, len(arrays)))
             arrays += a
         return structure, arrays, t.__name__, None

@@ -92,15 +92,24 @@ def select(output: Output, part: tuple[int, ...]) -> Output:
 
 
 def from_result(value: Any, returned_type: str | None, torch_dtype: str | None) -> Output:
-    """A student's value as received from the worker (a dict comes as ``dict:k1,k2`` and the
-    tuple of its values in that key order)."""
-    if returned_type is not None and returned_type.startswith("dict:") and isinstance(value, tuple):
-        keys = tuple(k for k in returned_type[5:].split(",") if k)
-        if len(keys) == len(value):
-            items = tuple(from_result(v, _item_type(v), None) for v in value)
-            return Output(value, "dict", items=items, keys=keys)
+    """A student's value as received from the worker. A dict comes as the tuple of its values in
+    sorted-key order, its keys in the returned type: ``dict;=a,b`` or ``tuple;1=W_hh,W_xh`` (the
+    dict at element 1)."""
+    dicts: dict[str, tuple[str, ...]] = {}
+    if returned_type is not None and ";" in returned_type:
+        returned_type, *notes = returned_type.split(";")
+        for note in notes:
+            where, _, keys = note.partition("=")
+            dicts[where] = tuple(k for k in keys.split(",") if k)
+    return _rebuild(value, returned_type, torch_dtype, dicts, ())
+
+
+def _rebuild(value: Any, returned_type: str | None, torch_dtype: str | None, dicts: dict, path: tuple) -> Output:
+    keys = dicts.get(".".join(map(str, path)))
     if isinstance(value, tuple):
-        items = tuple(from_result(v, _item_type(v), None) for v in value)
+        items = tuple(_rebuild(v, _item_type(v), None, dicts, path + (i,)) for i, v in enumerate(value))
+        if keys is not None and len(keys) == len(value):
+            return Output(value, "dict", items=items, keys=keys)
         return Output(value, returned_type or "tuple", items=items)
     return Output(np.asarray(value), returned_type or "numpy.ndarray", torch_dtype)
 
@@ -113,7 +122,7 @@ def _item_type(v: Any) -> str:
 def compare(got: Output, expected: Output, spec: Compare, where: str = "") -> Verdict:
     """Compare ``got`` with ``expected`` (both already narrowed to ``spec.part``)."""
     if expected.keys is not None:
-        return _compare_dict(got, expected, spec)
+        return _compare_dict(got, expected, spec, where)
     if expected.items or isinstance(expected.value, tuple):
         if not isinstance(got.value, tuple):
             return _fail("structure", f"{_at(where)}expected a tuple of {len(expected.items)} values, "
@@ -151,24 +160,24 @@ def compare(got: Output, expected: Output, spec: Compare, where: str = "") -> Ve
 
 # --- the checks ----------------------------------------------------------------------------------------
 
-def _compare_dict(got: Output, expected: Output, spec: Any) -> Verdict:
+def _compare_dict(got: Output, expected: Output, spec: Any, where: str = "") -> Verdict:
     """A returned dict, key by key (only ``spec.keys`` when the assignment names them); feedback names the key."""
-    wanted = tuple(getattr(spec, "keys", ()) or expected.keys)
+    wanted = tuple(k for k in (getattr(spec, "keys", ()) or expected.keys) if k in expected.keys) or expected.keys
     if got.keys is None:
-        return _fail("structure", f"expected a dict with keys {', '.join(wanted)}, got {_type_name(got)}",
-                     f"应返回含键 {', '.join(wanted)} 的字典，实际返回 {_type_name(got)}")
+        return _fail("structure", f"{_at(where)}expected a dict with keys {', '.join(wanted)}, got {_type_name(got)}",
+                     f"{_at_zh(where)}应返回含键 {', '.join(wanted)} 的字典，实际返回 {_type_name(got)}")
     exp = dict(zip(expected.keys, expected.items))
     have = dict(zip(got.keys, got.items))
     missing = [k for k in wanted if k not in have]
     if missing:
-        return _fail("structure", f"the returned dict has no key {', '.join(map(repr, missing))}; expected the keys "
-                                  f"{', '.join(wanted)}",
-                     f"返回的字典缺少键 {', '.join(map(repr, missing))}；应含键 {', '.join(wanted)}")
+        return _fail("structure", f"{_at(where)}the returned dict has no key {', '.join(map(repr, missing))}; "
+                                  f"expected the keys {', '.join(wanted)}",
+                     f"{_at_zh(where)}返回的字典缺少键 {', '.join(map(repr, missing))}；应含键 {', '.join(wanted)}")
     for k in wanted:
         v = compare(have[k], exp[k], spec)
         if not v.passed:
-            return Verdict(False, v.problem, Text(f"key {k!r} of the returned dict: {v.message.en}",
-                                                  f"返回字典的键 {k!r}：{v.message.zh}"))
+            return Verdict(False, v.problem, Text(f"{_at(where)}key {k!r} of the returned dict: {v.message.en}",
+                                                  f"{_at_zh(where)}返回字典的键 {k!r}：{v.message.zh}"))
     return PASSED
 
 

@@ -127,7 +127,8 @@ class CallResult:
     # function returned a tuple or list and ``Call.output`` is () (a Python or numpy number
     # becomes a 0-d array; a bfloat16 tensor a float32 array). The original type is kept in
     # ``returned_type`` ("torch.Tensor", "numpy.ndarray", "int", "float", "bool",
-    # "numpy.float32", ..., "tuple", "list"). ``elapsed_s`` is measured inside the child:
+    # "numpy.float32", ..., "tuple", "list", "dict"; a returned dict travels as the tuple of its
+    # values in sorted-key order, its keys appended as ``;<path>=k1,k2``). ``elapsed_s`` is measured inside the child:
     # feedback only, never a score.
     value: Value | None = None
     returned_type: str | None = None

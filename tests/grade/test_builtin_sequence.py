@@ -101,3 +101,19 @@ def test_check_passes_the_honest_file_on_its_visible_tests_and_fails_the_gru_bug
 
 def test_the_sequence_assignment_names_the_reference_functions_and_their_parameters():
     assert_reference_signatures("sequence")
+
+
+def test_bptt_that_detaches_at_every_step_fails_on_the_named_gradient_key_while_its_loss_still_matches(
+        course, tmp_path):
+    sub = write_submission(tmp_path / "one_step_bptt", "sequence", patched(
+        "sequence", [('h = rnn_step(x[:, t], h, leaves["W_xh"]', 'h = rnn_step(x[:, t], h.detach(), leaves["W_xh"]')]))
+    code, report = check_json(course, sub, "sequence")
+    assert code == 1
+    problems = failing(report)
+    assert set(problems) == {"truncated_bptt_grads/gradients-stop-at-chunk-boundaries",
+                             "truncated_bptt_grads/loss-summed-over-time-averaged-over-batch"}
+    status, message = problems["truncated_bptt_grads/gradients-stop-at-chunk-boundaries"]
+    assert status == "values"
+    # the loss (element 0) and W_hy's gradient agree; the first key that differs is named
+    assert "element [1] of the returned tuple: key 'W_hh' of the returned dict:" in message
+    assert "detached at every chunk boundary" in message
