@@ -58,7 +58,7 @@ def feedback(out, student: str) -> dict:
 def test_the_honest_student_and_a_copy_of_the_reference_get_full_marks(graded):
     _, rows = graded
     for student in ("honest", "reference_copy"):
-        assert (rows[student]["total"], rows[student]["max"], rows[student]["status"]) == ("14", "14", "graded")
+        assert (rows[student]["total"], rows[student]["max"], rows[student]["status"]) == ("17", "17", "graded")
 
 
 @pytest.mark.parametrize("student, question, kept", [
@@ -70,7 +70,7 @@ def test_a_classic_bug_loses_only_the_tests_of_its_function(graded, student, que
     tests = feedback(out, student)["tests"]
     lost = {t["test"] for t in tests if t["status"] != "passed"}
     assert lost == {t["test"] for t in tests if t["question"] == question} - kept
-    assert float(rows[student]["total"]) < 14
+    assert float(rows[student]["total"]) < 17
     assert all(rows[student][q] == rows["honest"][q] for q in ("rnn_step", "rnn_forward", "clip_grad_norm")
                if q != question)
 
@@ -117,3 +117,16 @@ def test_bptt_that_detaches_at_every_step_fails_on_the_named_gradient_key_while_
     # the loss (element 0) and W_hy's gradient agree; the first key that differs is named
     assert "element [1] of the returned tuple: key 'W_hh' of the returned dict:" in message
     assert "detached at every chunk boundary" in message
+
+
+def test_greedy_decoding_that_sums_raw_logits_instead_of_log_probabilities_loses_the_greedy_tests(course, tmp_path):
+    sub = write_submission(tmp_path / "raw_logits", "sequence", patched(
+        "sequence", [("logp = torch.log_softmax(step_fn(tokens), dim=-1)", "logp = step_fn(tokens)")]))
+    code, report = check_json(course, sub, "sequence")
+    assert code == 1
+    problems = failing(report)
+    assert set(problems) == {"greedy_decode/argmax-each-step", "greedy_decode/finished-sequences-pad-with-eos-at-no-cost"}
+    status, message = problems["greedy_decode/argmax-each-step"]
+    assert status == "values"
+    assert "element [1] of the returned tuple" in message  # the tokens agree; their log-probability does not
+    assert "step_fn = decoders.make_step_fn(bigram=" in message
