@@ -22,7 +22,7 @@ def test_an_honest_generative_submission_gets_full_marks_hidden_tests_included(c
     code, report = check_json(course, honest_dir("generative"), "generative", "--all", *sandbox_flags())
     assert failing(report) == {}
     assert code == 0
-    assert report["total"] == report["max_score"] == 21
+    assert report["total"] == report["max_score"] == 23
 
 
 def test_kl_with_log_sigma_instead_of_log_sigma_squared_loses_the_kl_and_elbo_tests_naming_the_log_term(
@@ -41,3 +41,16 @@ def test_kl_with_log_sigma_instead_of_log_sigma_squared_loses_the_kl_and_elbo_te
 
 def test_the_generative_assignment_names_the_reference_functions_and_their_parameters():
     assert_reference_signatures("generative")
+
+
+def test_a_ddpm_loss_that_feeds_x0_to_the_noise_model_instead_of_x_t_loses_the_ddpm_loss_tests(course, tmp_path):
+    sub = write_submission(tmp_path / "ddpm_x0", "generative",
+                           patched("generative", [("eps_model(x_t, t)", "eps_model(x0, t)")]))
+    code, report = check_json(course, sub, "generative")
+    assert code == 1
+    problems = failing(report)
+    assert set(problems) == {"ddpm_loss/one-step-per-example", "ddpm_loss/one-int-step-for-the-batch"}
+    status, message = problems["ddpm_loss/one-step-per-example"]
+    assert status == "values"
+    assert "predicts the noise from the noised x_t" in message
+    assert "eps_model = noise_models.make_eps_model(W=" in message
