@@ -93,14 +93,27 @@ BAD_INPUT: dict[str, tuple[set[str], str]] = {
     "b_other_files_only": ({"missing_file"}, "hw.py was not found in the submission"),
 }
 
-#: Attacks that may be run only inside a PID namespace with a dropped uid.
-CONFINED_ONLY = {"h05_fork_bomb": ("pid_namespace", "uid", "no_fork"), "h09_kill_everyone": ("pid_namespace", "uid")}
+#: Attacks run only where the sandbox probe confirms the layers that contain them (the fork bomb
+#: and kill(-1, 9) need a PID namespace and a dropped uid); elsewhere they are skipped with the
+#: reason, never run unconfined (they would reach this machine's files and processes).
+CONFINED_ONLY = {
+    "h05_fork_bomb": ("pid_namespace", "uid", "no_fork"),
+    "h06_subprocess": ("no_fork",),
+    "h09_kill_parent": ("pid_namespace", "uid"),
+    "h09_kill_everyone": ("pid_namespace", "uid"),
+    "h10_read_secrets": ("filesystem",),
+    "h14_write_results": ("filesystem",),
+    "h17_network": ("network",),
+    "h23_change_submissions": ("filesystem",),
+}
 
 
 def _unconfined(student: str) -> list[str]:
     from cvquiz.grade import sandbox
 
     layers = sandbox.probe()
+    if sandbox_flags():  # --unsafe-no-sandbox: only the separate process and its limits are in force
+        layers = {"process": True, "rlimits": True}
     return [k for k in CONFINED_ONLY.get(student, ()) if not layers.get(k)]
 
 
