@@ -321,7 +321,16 @@ def _convert(value: object, np, torch, depth: int, path: tuple = (), dicts: list
         keys.sort()
         if dicts is not None:
             dicts.append((path, keys))
-        structure, arrays, _, _ = _convert(tuple(value[k] for k in keys), np, torch, depth, path, dicts)
+        if depth >= _MAX_DEPTH:
+            raise _BadOutput("returned a dict nested too deeply")
+        structure, arrays = [], []
+        for index, k in enumerate(keys):
+            try:
+                s, a, _, _ = _convert(value[k], np, torch, depth + 1, path + (index,), dicts)
+            except _BadOutput as bad:
+                raise _BadOutput(f"in the returned dict at key {k!r}: {bad}") from None
+            structure.append(_shift(s, len(arrays)))
+            arrays += a
         return structure, arrays, "dict", None
     if t in (tuple, list):
         if depth >= _MAX_DEPTH or len(value) > _MAX_ITEMS:
