@@ -116,7 +116,7 @@ def worksheet_seed(seed: str, kind: str) -> str:
 @click.option("--secret-file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Secret for deriving per-student seeds (exams; keep it out of git). Without it seeds "
                    "derive from a public constant, so anyone could recompute a student's numbers and "
-                   "answers: --student then warns, and --student with --key is refused.")
+                   "answers: --student then warns, and --student with --key or --format json is refused.")
 @click.option("--count", type=click.IntRange(1, 1000), default=1, show_default=True,
               help="Number of variants: attempts 0..N-1 of the derived seed, or consecutive seeds after --seed.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
@@ -183,8 +183,9 @@ def generate(kinds: tuple[str, ...], list_kinds: bool, seed: str | None, student
     _check_text(question, "--question")
     secret = _read_secret(secret_file) if secret_file else PUBLIC_SECRET
     if student and seed is None and not secret_file:
-        if key:
-            raise ProblemError("--key with --student needs --secret-file: without it the seed derives from a "
+        if key or fmt == "json":  # JSON always carries the answers, so it is a key too
+            flag = "--key" if key else "--format json"
+            raise ProblemError(f"{flag} with --student needs --secret-file: without it the seed derives from a "
                                "public constant, so anyone could recompute this student's numbers and answers")
         click.echo("cvquiz: warning: --student without --secret-file derives the seed from a public constant; "
                    "anyone can recompute this student's numbers and answers (pass --secret-file FILE for exams)",

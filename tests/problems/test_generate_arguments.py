@@ -53,6 +53,12 @@ def test_a_students_key_without_a_secret_file_is_refused(tmp_path):
     assert result.stderr.startswith("cvquiz: error: --key with --student needs --secret-file")
 
 
+def test_a_students_json_without_a_secret_file_is_refused_since_json_holds_the_answers():
+    result = generate("iou", "--student", "s123", "--format", "json")
+    assert result.exit_code == ExitCode.USAGE and result.stdout == ""
+    assert result.stderr.startswith("cvquiz: error: --format json with --student needs --secret-file")
+
+
 def test_with_a_secret_file_a_students_key_is_made_without_a_warning(tmp_path):
     secret = tmp_path / "exam.secret"
     secret.write_text("a long random string", encoding="utf-8")
@@ -72,7 +78,7 @@ def test_help_says_why_the_secret_file_matters():
     result = CliRunner().invoke(main, ["generate", "--help"], terminal_width=200)
     text = " ".join(result.stdout.split())
     assert "anyone could recompute a student's numbers and answers" in text
-    assert "--student with --key is refused" in text
+    assert "--student with --key or --format json is refused" in text
 
 
 def test_a_seed_whose_count_runs_past_64_hex_digits_is_refused_naming_the_seed_typed():

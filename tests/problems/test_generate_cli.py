@@ -55,13 +55,15 @@ def test_count_makes_consecutive_seeds_after_an_explicit_seed():
 
 
 def test_count_makes_attempts_whose_seeds_depend_on_the_student_and_the_secret(tmp_path):
-    a = generate_json("ap11", "--student", "s1", "--count", "2")
-    b = generate_json("ap11", "--student", "s2", "--count", "2")
+    first = tmp_path / "first.secret"
+    first.write_text("a long random exam secret\n")
+    a = generate_json("ap11", "--student", "s1", "--count", "2", "--secret-file", str(first))
+    b = generate_json("ap11", "--student", "s2", "--count", "2", "--secret-file", str(first))
     assert len({v["seed"] for v in a + b}) == 4
-    assert a == generate_json("ap11", "--student", "s1", "--count", "2")
-    secret = tmp_path / "exam.secret"
-    secret.write_text("a long random exam secret\n")
-    c = generate_json("ap11", "--student", "s1", "--count", "2", "--secret-file", str(secret))
+    assert a == generate_json("ap11", "--student", "s1", "--count", "2", "--secret-file", str(first))
+    second = tmp_path / "second.secret"
+    second.write_text("another long random exam secret\n")
+    c = generate_json("ap11", "--student", "s1", "--count", "2", "--secret-file", str(second))
     assert {v["seed"] for v in c}.isdisjoint(v["seed"] for v in a)
 
 
