@@ -137,6 +137,10 @@ def compare(got: Output, expected: Output, spec: Compare, where: str = "") -> Ve
             if not v.passed:
                 return v
         return PASSED
+    if isinstance(got.value, tuple) and got.keys is not None:
+        return _fail("structure", f"{_at(where)}expected {_type_name(expected)}, got a dict (keys "
+                                  f"{', '.join(got.keys)})",
+                     f"{_at_zh(where)}应返回 {_type_name(expected)}，实际返回字典（键 {', '.join(got.keys)}）")
     if isinstance(got.value, tuple):
         return _fail("structure", f"{_at(where)}expected {_type_name(expected)}, got a tuple of {len(got.items)}",
                      f"{_at_zh(where)}应返回 {_type_name(expected)}，实际返回含 {len(got.items)} 个值的元组")

@@ -114,7 +114,7 @@ def test_the_class_is_graded_with_a_row_per_student_and_a_column_per_question(gr
     ("missing_function", "nms/random", "missing_function", "detection.py defines no function nms()"),
     ("crash", "box_iou/random", "crash", "box_iou() raised an exception"),
     ("timeout", "nms/random", "timeout", "nms() took longer than"),
-    ("bad_output", "box_iou/random", "bad_output", "dict"),
+    ("bad_output", "box_iou/random", "structure", "got a dict"),  # a dict is read back now, and is not a tensor
     ("wrong_type", "box_iou/random", "type", "expected a torch.Tensor, got numpy.ndarray"),
     ("wrong_shape", "box_iou/random", "shape", "expected shape (6, 5), got (5, 6)"),
     ("wrong_dtype", "nms/random", "dtype", "expected integers (torch.int64), got floating-point values"),
