@@ -93,7 +93,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n## {name}: no suite yet (benchmarks/{name}.py does not exist)")
             continue
         suite_start = time.perf_counter()
-        results = [measure(row, quick=args.quick) for row in module.rows(args.device, args.quick)]
+        try:
+            rows = module.rows(args.device, args.quick)
+        except Exception as exc:  # a suite whose optional parts are missing here
+            print(f"\n## {name}: could not build its rows: {type(exc).__name__}: {exc}")
+            continue
+        results = [measure(row, quick=args.quick) for row in rows]
         everything += results
         print(f"\n## {name} ({time.perf_counter() - suite_start:.0f} s)\n")
         print(table(results, markdown=args.markdown), flush=True)
