@@ -9,6 +9,7 @@ declared with them; the strict reader (:mod:`cvquiz.bank.reader`) checks values 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,13 +24,13 @@ SYMBOL_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 ASSIGNMENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
 
-class Spec:
-    """The type of one YAML value; :meth:`json` is its JSON Schema."""
+class Spec(ABC):
+    """The type of one YAML value; :meth:`json` is its JSON Schema (each kind of value says its own)."""
 
     what: str = "a value"
 
-    def json(self) -> dict[str, Any]:
-        raise NotImplementedError
+    @abstractmethod
+    def json(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)

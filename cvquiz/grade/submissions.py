@@ -149,6 +149,7 @@ def _read_members(source: Path, prepared: Prepared, files: list[str]) -> dict[st
                             out[rel] = data
                         else:  # the header understated the size
                             keep(rel, len(data))
+        # zipfile raises NotImplementedError for a compression method it cannot read
         except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
             for name in files:
                 prepared.problems[name] = Text(f"{source.name} cannot be opened as a zip file ({exc})",
