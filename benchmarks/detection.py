@@ -142,7 +142,7 @@ def coco_objects(gts, dets, n_cls: int):
         coco.dataset = {"images": images, "annotations": anns,
                         "categories": [{"id": c + 1, "name": str(c)} for c in range(n_cls)]}
         coco.createIndex()
-        dt = coco.loadRes(results)
+        dt = coco.loadRes(results) if results else COCO()  # loadRes refuses an empty list
 
     def run() -> np.ndarray:
         with contextlib.redirect_stdout(io.StringIO()):

@@ -3,8 +3,6 @@ shapely and torchvision's own outputs (golden fixtures made by tests/fixtures/ma
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import math
 from fractions import Fraction
@@ -16,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from benchmarks.detection import coco_objects
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "torchvision_golden.npz"
 FIXTURE_OK = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -500,32 +500,8 @@ def to_tensors(gts, dets, device):
 
 
 def coco_map(gts, dets, n_cls: int, stat: int = 0) -> float:
-    from pycocotools.coco import COCO
-    from pycocotools.cocoeval import COCOeval
-
-    images, anns, results = [], [], []
-    for i, ((gb, gl), (db, ds, dl)) in enumerate(zip(gts, dets), start=1):
-        images.append({"id": i, "width": 200, "height": 200})
-        for b, lab in zip(gb, gl):
-            anns.append({"id": len(anns) + 1, "image_id": i, "category_id": int(lab) + 1, "iscrowd": 0,
-                         "bbox": [b[0], b[1], b[2] - b[0], b[3] - b[1]], "area": (b[2] - b[0]) * (b[3] - b[1])})
-        for b, s, lab in zip(db, ds, dl):
-            results.append({"image_id": i, "category_id": int(lab) + 1, "score": float(s),
-                            "bbox": [b[0], b[1], b[2] - b[0], b[3] - b[1]]})
-    with contextlib.redirect_stdout(io.StringIO()):
-        coco = COCO()
-        coco.dataset = {"images": images, "annotations": anns,
-                        "categories": [{"id": c + 1, "name": str(c)} for c in range(n_cls)]}
-        coco.createIndex()
-        dt = coco.loadRes(results) if results else COCO()
-        ev = COCOeval(coco, dt, "bbox")
-        # pycocotools builds its recall grid with np.linspace, whose 0.35, 0.41, ... are a hair
-        # above k/100; the reference compares with k/100 exactly, so give pycocotools that grid.
-        ev.params.recThrs = np.arange(101) / 100
-        ev.evaluate()
-        ev.accumulate()
-        ev.summarize()
-    return float(ev.stats[stat])
+    """One of pycocotools' 12 summary numbers, on the exact recall grid k/100."""
+    return float(coco_objects(gts, dets, n_cls)()[stat])
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -4,12 +4,11 @@ average_precision)."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-
 import numpy as np
 import pytest
 import torch
+
+from benchmarks.detection import coco_objects
 
 
 @pytest.fixture(scope="module")
@@ -51,29 +50,8 @@ def tensors(gts, dets, device):
 
 
 def pycocotools_stats(gts, dets, n_cls: int) -> np.ndarray:
-    from pycocotools.coco import COCO
-    from pycocotools.cocoeval import COCOeval
-
-    images, anns, results = [], [], []
-    for i, ((gb, gl), (db, ds, dl)) in enumerate(zip(gts, dets), start=1):
-        images.append({"id": i, "width": 400, "height": 400})
-        for b, lab in zip(gb, gl):
-            anns.append({"id": len(anns) + 1, "image_id": i, "category_id": int(lab) + 1, "iscrowd": 0,
-                         "bbox": [b[0], b[1], b[2] - b[0], b[3] - b[1]], "area": (b[2] - b[0]) * (b[3] - b[1])})
-        for b, s, lab in zip(db, ds, dl):
-            results.append({"image_id": i, "category_id": int(lab) + 1, "score": float(s),
-                            "bbox": [b[0], b[1], b[2] - b[0], b[3] - b[1]]})
-    with contextlib.redirect_stdout(io.StringIO()):
-        coco = COCO()
-        coco.dataset = {"images": images, "annotations": anns,
-                        "categories": [{"id": c + 1, "name": str(c)} for c in range(n_cls)]}
-        coco.createIndex()
-        ev = COCOeval(coco, coco.loadRes(results) if results else COCO(), "bbox")
-        ev.params.recThrs = np.arange(101) / 100  # the exact grid (np.linspace is a hair above k/100)
-        ev.evaluate()
-        ev.accumulate()
-        ev.summarize()
-    return ev.stats
+    """pycocotools' 12 summary numbers, on the exact recall grid k/100."""
+    return coco_objects(gts, dets, n_cls)()
 
 
 @pytest.mark.parametrize("seed, n_img, n_cls, ties", [(0, 12, 3, False), (1, 30, 5, False), (2, 20, 4, True),
