@@ -32,6 +32,18 @@ LABELS = {
 }
 
 
+def _numbered(exam: Exam, paper: Paper, lang: str):
+    """``(number, entry, section title)`` for each question of ``paper``, in order; the title is
+    given only on the first question of a titled section, and is "" everywhere else."""
+    section = None
+    for n, entry in enumerate(paper.entries, start=1):
+        title = ""
+        if entry.exam_question.section != section:
+            section = entry.exam_question.section
+            title = tr(exam.sections[section], lang) if section < len(exam.sections) else ""
+        yield n, entry, title
+
+
 def tr(text: Text | None, lang: str) -> str:
     """``text`` in ``lang``; ``both`` gives English, then Chinese on the next line (once when equal)."""
     if text is None:
@@ -67,13 +79,9 @@ def paper_markdown(exam: Exam, paper: Paper, lang: str, *, key: bool = False) ->
     s = paper.student
     lines = [f"# {tr(exam.title, lang)}", "", f"**{label('student', lang)}:** {s.name}  ",
              f"**{label('id', lang)}:** `{s.id}`", ""]
-    section = None
-    for n, entry in enumerate(paper.entries, start=1):
-        if entry.exam_question.section != section:
-            section = entry.exam_question.section
-            title = tr(exam.sections[section], lang) if section < len(exam.sections) else ""
-            if title:
-                lines += [f"## {title}", ""]
+    for n, entry, title in _numbered(exam, paper, lang):
+        if title:
+            lines += [f"## {title}", ""]
         item = entry.item
         lines += [f"### {n}. `{item.question_id}` ({_points(entry.exam_question.points)} {label('points', lang)})",
                   "", "```text", tr(item.prompt, lang), "```", ""]
@@ -112,13 +120,9 @@ def paper_html(exam: Exam, paper: Paper, lang: str) -> str:
            f"<title>{e(tr(exam.title, lang))} – {e(s.id)}</title><style>{_CSS}</style></head><body>",
            f"<h1>{e(tr(exam.title, lang))}</h1>",
            f"<p><b>{e(label('student', lang))}:</b> {e(s.name)}<br><b>{e(label('id', lang))}:</b> {e(s.id)}</p>"]
-    section = None
-    for n, entry in enumerate(paper.entries, start=1):
-        if entry.exam_question.section != section:
-            section = entry.exam_question.section
-            title = tr(exam.sections[section], lang) if section < len(exam.sections) else ""
-            if title:
-                out.append(f"<h2>{e(title)}</h2>")
+    for n, entry, title in _numbered(exam, paper, lang):
+        if title:
+            out.append(f"<h2>{e(title)}</h2>")
         item = entry.item
         out.append(f"<h3>{n}. {e(item.question_id)} ({_points(entry.exam_question.points)} "
                    f"{e(label('points', lang))})</h3><pre>{e(tr(item.prompt, lang))}</pre>")
@@ -240,13 +244,9 @@ def paper_typst_body(exam: Exam, paper: Paper, lang: str, *, key: bool = False,
            "#v(4pt)\n"]
     if answers is not None:
         out.append(_typst_par(f"{label('total', lang)}: {answers['total']:g} / {answers['max']:g}"))
-    section = None
-    for n, entry in enumerate(paper.entries, start=1):
-        if entry.exam_question.section != section:
-            section = entry.exam_question.section
-            title = tr(exam.sections[section], lang) if section < len(exam.sections) else ""
-            if title:
-                out.append(f"#heading(level: 1, {typst_string(title)})\n")
+    for n, entry, title in _numbered(exam, paper, lang):
+        if title:
+            out.append(f"#heading(level: 1, {typst_string(title)})\n")
         item = entry.item
         heading = f"{n}. {item.question_id} ({_points(entry.exam_question.points)} {label('points', lang)})"
         out.append(f"#heading(level: 2, {typst_string(heading)})\n")
