@@ -10,6 +10,7 @@ Runs each command N times in a fresh process and prints the median wall time, ne
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -57,6 +58,26 @@ def bank_load_seconds(runs: int) -> tuple[float, float]:
     return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
 
 
+def big_course(folder: Path, per_file: int = 1000) -> Path:
+    """A copy of the built-in course whose attention, sequence and detection banks hold
+    ``per_file`` questions each (the bank's own questions cloned under new ids; code questions
+    and ``follows`` chains left out), for timing an uncached load of 3,000 questions in 3 files."""
+    import shutil
+
+    course = folder / "bigcourse"
+    shutil.copytree(ROOT / "questions", course / "questions")
+    shutil.copytree(ROOT / "reference", course / "reference")
+    for topic in ("attention", "sequence", "detection"):
+        head, *questions = (ROOT / "questions" / f"{topic}.yaml").read_text(encoding="utf-8").split("\n  - id: ")
+        questions = [q for q in questions if "kind: code" not in q and "follows:" not in q]
+        out = [head]
+        for n in range(per_file):
+            qid, rest = questions[n % len(questions)].split("\n", 1)
+            out.append(f"{qid.strip()}-copy{n}\n{rest}")
+        (course / "questions" / f"{topic}.yaml").write_text("\n  - id: ".join(out), encoding="utf-8")
+    return course
+
+
 def rows(device: str, quick: bool) -> list:
     """Start-up rows for the harness (the device plays no part: no command here imports torch)."""
     from benchmarks.harness import Row
@@ -69,10 +90,20 @@ def rows(device: str, quick: bool) -> list:
                                       check=False).returncode
 
     practice = run("-m", "cvquiz", "practice", "attention", "--count", "1", "--plain", "--db", db)
+    course = str(big_course(Path(tmp)))
+
+    def topics(pure: str):
+        env = {**os.environ, "CVQUIZ_CACHE_DIR": "", "CVQUIZ_PURE_YAML": pure}
+        return lambda: subprocess.run([sys.executable, "-m", "cvquiz", "--course", course, "topics"],
+                                      capture_output=True, text=True, cwd=ROOT, env=env, check=False).stdout
+
     return [
         Row("cvquiz --help", run("-m", "cvquiz", "--help"), run("-c", "pass"), "python -c pass",
             same=lambda a, b: a == b == 0, target="< 200 ms"),
         Row("practice: to the first question and out", practice, None, "-", target="< 1 s"),
+        Row("topics: 3,000 questions in 3 files, no YAML cache", topics(""), topics("1"),
+            "the same with ruamel's pure-Python parser (CVQUIZ_PURE_YAML=1)",
+            same=lambda a, b: a == b and "1000" in a, target="< 10 s"),
     ]
 
 

@@ -186,3 +186,55 @@ def test_a_line_longer_than_the_limit_is_refused_with_its_number(tmp_path):
         "text over several lines)"]
     ok = write(tmp_path / "ok.yaml", "b: " + "x" * (MAX_LINE_CHARS - 3) + "\n")
     assert len(plain(read_tree(ok))["b"]) == MAX_LINE_CHARS - 3
+
+
+def _both_parsers(text: str, path):
+    """The encoded tree (values, lines, duplicates) from libyaml and from the pure parser."""
+    from cvquiz.bank import yamltree
+
+    out = []
+    for pure in (False, True):
+        yaml, node = yamltree._parse(text, pure=pure)
+        out.append(yamltree._encode(yamltree._Converter(path, yaml.constructor, text).convert(node)))
+    return out
+
+
+def test_libyaml_is_used_when_installed_and_can_be_turned_off(monkeypatch):
+    pytest.importorskip("ruamel.yaml.clib._ruamel_yaml", reason="ruamel.yaml.clib (libyaml) is not installed")
+    from cvquiz.bank import yamltree
+
+    monkeypatch.setattr(yamltree, "_LIBYAML", None)
+    assert yamltree._has_libyaml()
+    monkeypatch.setattr(yamltree, "_LIBYAML", None)
+    monkeypatch.setenv("CVQUIZ_PURE_YAML", "1")
+    assert not yamltree._has_libyaml()
+
+
+@pytest.mark.parametrize("name", ["syllabus", "points", "sequence", "attention", "detection", "generative"])
+def test_libyaml_and_the_pure_parser_give_the_same_tree_and_lines_for_every_built_in_bank(name):
+    pytest.importorskip("ruamel.yaml.clib._ruamel_yaml", reason="ruamel.yaml.clib (libyaml) is not installed")
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "questions" / f"{name}.yaml"
+    fast, pure = _both_parsers(path.read_text(encoding="utf-8"), path)
+    assert fast == pure
+
+
+def test_libyaml_and_the_pure_parser_agree_on_anchors_duplicates_and_block_scalars(tmp_path):
+    pytest.importorskip("ruamel.yaml.clib._ruamel_yaml", reason="ruamel.yaml.clib (libyaml) is not installed")
+    text = TEXT + "h: &x {k: [1, 2]}\ni: *x\nj: |\n  two\n  lines\n'k': >-\n  folded\n  text\n"
+    fast, pure = _both_parsers(text, tmp_path / "t.yaml")
+    assert fast == pure
+
+
+@pytest.mark.parametrize("pure", ["", "1"], ids=["libyaml", "pure"])
+def test_an_anchor_deeper_for_its_alias_is_refused_by_either_parser_at_the_same_line(tmp_path, monkeypatch, pure):
+    from cvquiz.bank import yamltree
+
+    monkeypatch.setattr(yamltree, "_LIBYAML", None)
+    monkeypatch.setenv("CVQUIZ_PURE_YAML", pure)
+    deep = "[" * 30 + "]" * 30
+    path = write(tmp_path / "alias.yaml", f"a: &deep {deep}\nb:\n  c: {'[' * 25}*deep{']' * 25}\n")
+    with pytest.raises(BankError) as info:
+        read_tree(path)
+    assert info.value.problems == [f"{path}:1: invalid YAML: nested more than 50 levels deep"]
