@@ -1,7 +1,9 @@
 """A paper (or a student's feedback) as Markdown, self-contained HTML and typst source.
 
-``lang`` is ``en``, ``zh`` or ``both`` (each text in English, then in Chinese). Prompts keep
-their line breaks and aligned tables (a monospace block). Figures: boxes and PR curves are
+``lang`` is ``en``, ``zh`` or ``both`` (each text in English, then in Chinese). In the PDF a
+prompt is prose with its formulas typeset (:mod:`cvquiz.exam.typeset`), its aligned tables and
+matrices kept as monospace blocks; worked solutions stay monospace (their columns line up).
+Markdown and HTML keep the prompt's plain text. Figures: boxes and PR curves are
 drawn with typst's own shapes in the PDF and as inline SVG in the HTML; Markdown lists the
 numbers only (they are in the prompt). Nothing here fetches anything: no typst packages, no
 external stylesheets.
@@ -14,6 +16,7 @@ from typing import Any, Iterable
 
 from cvquiz.exam.paper import LETTERS, Entry, Paper
 from cvquiz.exam.spec import Exam
+from cvquiz.exam.typeset import escape_markup, line_typst, prose_typst
 from cvquiz.practice.session import Item, Part
 from cvquiz.text import Text
 
@@ -250,10 +253,11 @@ def paper_typst_body(exam: Exam, paper: Paper, lang: str, *, key: bool = False,
         item = entry.item
         heading = f"{n}. {item.question_id} ({_points(entry.exam_question.points)} {label('points', lang)})"
         out.append(f"#heading(level: 2, {typst_string(heading)})\n")
-        out.append(_typst_raw(tr(item.prompt, lang)))
+        out.append(prose_typst(tr(item.prompt, lang)))
         out.append(_typst_figure(item.figure))
         for i, choice in enumerate(item.choices):
-            out.append(_typst_par(f"{LETTERS[i]}. {tr(choice, lang)}") + "#linebreak()\n")
+            lines = " \\\n".join(line_typst(line) for line in tr(choice, lang).split("\n"))
+            out.append(f"{escape_markup(LETTERS[i])}. {lines}" + " \\\n")
         for part in item.parts:
             col = column_label(entry, part)
             if answers is None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
+import unicodedata
 
 import pypdf
 import pytest
@@ -157,18 +159,29 @@ def test_stats_summarise_in_the_terminal_and_write_a_self_contained_report(marke
     assert case in ("nested", "partial") and f"{case}: " in html, "the iou generator's case label is analysed"
 
 
+def _pdf_text(path) -> str:
+    """The PDF's text without whitespace, math letters folded to plain ones and − read as -."""
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+    return "".join(unicodedata.normalize("NFKC", text).replace("−", "-").split())
+
+
 def test_each_pdf_holds_that_students_own_numbers(built_exam):
     papers = _papers(built_exam)
-    lines = {}
+    lines, formulas = {}, {}
     for p in papers:
-        entry = next(e for e in p.entries if e.item.question_id == IOU)
-        lines[p.student.id] = [ln for ln in entry.item.prompt.en.splitlines() if "= [" in ln]
+        entries = {e.item.question_id: e for e in p.entries}
+        # the boxes are an aligned block; the shapes question's sizes are typeset formulas
+        lines[p.student.id] = [ln for ln in entries[IOU].item.prompt.en.splitlines() if "= [" in ln]
+        formulas[p.student.id] = [f"{name}={value}" for name, value in
+                                  re.findall(r"\b([A-Za-z]) = (\d+)", entries[SHAPES].item.prompt.en)]
     assert len({tuple(v) for v in lines.values()}) == 3, "every student has their own boxes"
+    assert all(formulas.values()) and len({tuple(v) for v in formulas.values()}) == 3
     for sid, own in lines.items():
-        text = "".join("".join(page.extract_text() for page in pypdf.PdfReader(
-            built_exam / "papers" / f"{sid}.pdf").pages).split())
+        text = _pdf_text(built_exam / "papers" / f"{sid}.pdf")
         for line in own:
             assert "".join(line.split()) in text
+        for formula in formulas[sid]:
+            assert formula in text
         for other, theirs in lines.items():
             if other != sid:
                 assert not all("".join(ln.split()) in text for ln in theirs)
