@@ -104,8 +104,9 @@ def _load(ctx: click.Context, folder: str):
     from cvquiz.exam.paper import papers_from_manifest, read_manifest
 
     data = read_manifest(Path(folder))
-    exam_, papers = papers_from_manifest(data, load_course_bank(get_course(ctx)))
-    return data, exam_, papers
+    bank = load_course_bank(get_course(ctx))
+    exam_, papers = papers_from_manifest(data, bank)
+    return data, exam_, papers, bank
 
 
 @exam.command()
@@ -121,6 +122,8 @@ def mark(ctx: click.Context, folder: str, answers: str, gradebook: str, no_pdf: 
 
     Writes FOLDER/marks/: results.json, grades.csv, long.csv and feedback/<id>.md and .pdf (in
     the papers' language unless --lang is given); marking again prints what changed (before -> after).
+    A fixed question edited in the bank since the build is named on stderr (its key, or only its
+    wording) and marked with the current bank; a question no longer in the bank is refused.
 
     \b
     Example:
@@ -129,9 +132,12 @@ def mark(ctx: click.Context, folder: str, answers: str, gradebook: str, no_pdf: 
     from pathlib import Path
 
     from cvquiz.exam.build import columns
+    from cvquiz.exam.fingerprint import changes
     from cvquiz.exam.mark import mark_papers, read_sheet, write_marks
 
-    data, exam_, papers = _load(ctx, folder)
+    data, exam_, papers, bank = _load(ctx, folder)
+    for change in changes(data.get("fingerprints", {}), bank.questions):
+        click.echo(f"cvquiz: warning: {change.describe()}", err=True)
     if ctx.get_parameter_source("lang") is not click.core.ParameterSource.COMMANDLINE:
         lang = data.get("lang", lang)  # feedback in the papers' language unless --lang says otherwise
     sheet = read_sheet(Path(answers), papers, columns(papers))

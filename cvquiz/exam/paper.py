@@ -4,7 +4,9 @@ A generated question's seed derives from (exam secret, student id, question id) 
 (:func:`cvquiz.problems.registry.derive_seed`); a choice question's order is a shuffle seeded the
 same way. The manifest (``manifest.json``, for the instructor only: its seeds give every answer)
 records, for every student and question, the generator kind, its version, the seed, the options
-and the choice order, so that anyone can regenerate every paper without the secret.
+and the choice order, so that anyone can regenerate every paper without the secret, and a
+fingerprint of each fixed question (:mod:`cvquiz.exam.fingerprint`), so that marking notices a
+bank edit made after the build.
 :func:`papers_from_manifest` does that, and refuses a manifest whose generator version is no
 longer available (the numbers would differ from the printed paper).
 """
@@ -21,6 +23,7 @@ from typing import Any
 from cvquiz.bank import schema as S
 from cvquiz.bank.load import Bank
 from cvquiz.errors import ExamError
+from cvquiz.exam.fingerprint import fingerprints
 from cvquiz.exam.roster import Student
 from cvquiz.exam.spec import Exam, ExamQuestion, refuse_code
 from cvquiz.practice.items import item_from_question, item_from_variant
@@ -113,6 +116,7 @@ def manifest(exam: Exam, papers: list[Paper], *, secret: bytes, date: str, lang:
         "sections": [t.to_json() for t in exam.sections],
         "questions": [{"id": eq.id, "points": eq.points, "section": eq.section, "kind": eq.question.kind}
                       for eq in exam.questions],
+        "fingerprints": fingerprints([eq.question for eq in exam.questions]),
         "students": [{**p.student.to_json(),
                       "questions": [{k: v for k, v in e.record.items() if k != "params"} for e in p.entries]}
                      for p in papers],
@@ -144,7 +148,9 @@ def papers_from_manifest(data: dict[str, Any], bank: Bank) -> tuple[Exam, list[P
         eqs = []
         for row in data["questions"]:
             if row["id"] not in bank.questions:
-                raise ExamError(f"{MANIFEST}: question {row['id']!r} is no longer in the course's banks")
+                raise ExamError(f"{MANIFEST}: question {row['id']!r} of this exam is no longer in the course's "
+                                "banks (removed or renamed since `exam build`); its papers cannot be marked "
+                                "without it: put it back, or mark with the course the papers were built from")
             eqs.append(ExamQuestion(bank.questions[row["id"]], float(row["points"]), int(row["section"])))
         exam = Exam(Text(**data["title"]), tuple(Text(**t) for t in data["sections"]), tuple(eqs))
         by_id = {eq.id: eq for eq in eqs}
