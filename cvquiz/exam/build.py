@@ -7,6 +7,9 @@ Layout of the output folder::
     answers-template.csv    the answer sheet to fill: id, then one column per answer
     papers/<id>.pdf|.md|.html
 
+The keys and the manifest are written 0600 (only the instructor reads them: the manifest's seeds
+give every answer); the papers and the template get the usual mode under the user's umask.
+
 The answer sheet (``answers.csv``): UTF-8 CSV, a header ``id,<column>,...``, one row per
 student. A column is a question id, or ``<question id>.<part>`` for each part of a multi-part
 question. Cells are typed as in practice: ``3/7`` or ``0.4286``, ``[2, 8, 64]``, ``0 2 5``, a
@@ -28,7 +31,6 @@ from cvquiz.exam.render import (column_label, expected_text, item_texts, paper_h
                                 paper_typst_body, tr, typst_document)
 from cvquiz.exam.roster import Student
 from cvquiz.exam.spec import Exam
-from cvquiz.report.files import write_atomic
 
 TEMPLATE = "answers-template.csv"
 FORMATS = ("pdf", "md", "html")
@@ -41,13 +43,29 @@ class BuildResult:
     files: tuple[Path, ...]
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and an atomic rename."""
+def public_mode() -> int:
+    """The mode a new file gets under the process's umask (``0o666 & ~umask``)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_bytes(path: Path, data: bytes | str, *, private: bool = True) -> None:
+    """Write ``data`` (str as UTF-8) to ``path`` through a temporary file and an atomic rename.
+
+    ``private`` files (keys, the manifest, marks) stay 0600 as ``mkstemp`` makes them; the others
+    (papers, a student's feedback, the answer-sheet template) get the mode of any new file under
+    the user's umask.
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as f:
+                if not private:
+                    os.fchmod(f.fileno(), public_mode())
                 f.write(data)
             os.replace(tmp, path)
         except BaseException:
@@ -136,8 +154,8 @@ def build(exam: Exam, students: list[Student], secret: bytes, out: Path, *, lang
     out = Path(out)
     files: list[Path] = []
 
-    def text(path: Path, content: str) -> None:
-        write_atomic(path, content)
+    def text(path: Path, content: str, private: bool = False) -> None:
+        write_bytes(path, content, private=private)
         files.append(path)
 
     for paper in papers:
@@ -149,9 +167,9 @@ def build(exam: Exam, students: list[Student], secret: bytes, out: Path, *, lang
         if "pdf" in formats:
             source = typst_document(f"{tr(exam.title, 'en')} {paper.student.id}", date,
                                     paper_typst_body(exam, paper, lang), font[1] if font else None)
-            write_bytes(base.with_suffix(".pdf"), compile_pdf(source, date, font))
+            write_bytes(base.with_suffix(".pdf"), compile_pdf(source, date, font), private=False)
             files.append(base.with_suffix(".pdf"))
-    text(out / "key.csv", key_csv(papers))
+    text(out / "key.csv", key_csv(papers), private=True)
     write_json(out / "key.json", key_json(papers))
     files.append(out / "key.json")
     text(out / TEMPLATE, template_csv(papers))

@@ -19,6 +19,8 @@ gradebook writer; ``canvas``: ``Student, ID, SIS User ID, SIS Login ID, Section`
 column; ``ID`` is Canvas's own user id, which a roster does not have, so it is blank, and
 ``SIS Login ID`` is the roster's ``id``), ``long.csv`` (one row per answer) and
 ``feedback/<id>.md`` and ``.pdf`` with the student's answers and their own worked solutions.
+The results, the previous results and both CSVs hold grades and are written 0600; the feedback
+files are meant to be handed out and get the usual mode under the user's umask.
 """
 
 from __future__ import annotations
@@ -260,7 +262,7 @@ def write_marks(folder: Path, exam: Exam, papers: list[Paper], results: list[dic
         font = require_cjk_font(paper_chars(exam, papers, lang), "the feedback")
     for paper, result in zip(papers, results):
         base = marks / "feedback" / paper.student.id
-        write_atomic(base.with_suffix(".md"), feedback_markdown(exam, paper, result, lang))
+        write_bytes(base.with_suffix(".md"), feedback_markdown(exam, paper, result, lang), private=False)
         if pdf:
             from cvquiz.exam.pdf import compile_pdf
             from cvquiz.exam.render import paper_typst_body, typst_document
@@ -268,5 +270,5 @@ def write_marks(folder: Path, exam: Exam, papers: list[Paper], results: list[dic
             body = paper_typst_body(exam, paper, lang, answers=result)
             write_bytes(base.with_suffix(".pdf"), compile_pdf(
                 typst_document(f"{exam.title.en} {paper.student.id}", date, body, font[1] if font else None),
-                date, font))
+                date, font), private=False)
     return changes
