@@ -45,6 +45,11 @@ def _serve(conn, other_end=None) -> None:
     """
     if other_end is not None:
         other_end.close()
+    import signal
+
+    # Ctrl-C in the terminal reaches the whole process group: the session handles it (and
+    # stops this worker at exit), so the worker must not die printing its own traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     from cvquiz.answers.check import check_here
 

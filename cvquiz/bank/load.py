@@ -117,7 +117,8 @@ def load_course_bank(course: Course, *, strict: bool = True) -> Bank:
     """
     syllabus = load_syllabus(course.syllabus_path)
     files = [shown_path(p) for p in bank_files(course)]
-    questions, problems = _load(files, syllabus, shown_path(course.assignments_dir))
+    questions, problems = _load(files, syllabus, shown_path(course.assignments_dir),
+                                syllabus_path=course.syllabus_path, trust=True)
     if problems and strict:
         raise BankError(problems)
     return Bank(syllabus, {q.id: q for q in questions}, tuple(files), tuple(problems))
@@ -136,27 +137,38 @@ def load_bank_file(path: Path, syllabus: Syllabus, *, assignments_dir: Path | No
     return load_banks([path], syllabus, assignments_dir=assignments_dir)
 
 
-def load_banks(paths: Sequence[Path], syllabus: Syllabus, *,
-               assignments_dir: Path | None = None) -> list[S.Question]:
+def load_banks(paths: Sequence[Path], syllabus: Syllabus, *, assignments_dir: Path | None = None,
+               syllabus_path: Path | None = None) -> list[S.Question]:
     """Read several bank files (ids unique across them); :class:`BankError` lists every problem of every file.
 
-    ``assignments_dir`` defaults to ``assignments/`` beside each file.
+    ``assignments_dir`` defaults to ``assignments/`` beside each file. Every check runs, even
+    for a file read clean before; given the ``syllabus_path``, a file found clean is marked so
+    (:mod:`cvquiz.bank.trust`).
     """
-    questions, problems = _load(paths, syllabus, assignments_dir)
+    questions, problems = _load(paths, syllabus, assignments_dir, syllabus_path=syllabus_path)
     if problems:
         raise BankError(problems)
     return questions
 
 
-def _load(paths: Sequence[Path], syllabus: Syllabus,
-          assignments_dir: Path | None) -> tuple[list[S.Question], list[str]]:
-    """The questions read without problems, and every problem (a duplicate id drops the later one)."""
+def _load(paths: Sequence[Path], syllabus: Syllabus, assignments_dir: Path | None, *,
+          syllabus_path: Path | None = None, trust: bool = False) -> tuple[list[S.Question], list[str]]:
+    """The questions read without problems, and every problem (a duplicate id drops the later one).
+
+    With a ``syllabus_path`` each file read clean is marked so; with ``trust`` too, a file marked
+    clean before skips the checks that need sympy (:mod:`cvquiz.bank.trust`). What spans files
+    (duplicate ids, ``follows``) is always checked.
+    """
+    from cvquiz.bank import trust as T
+
     problems: list[str] = []
     questions: list[S.Question] = []
     first: dict[str, str] = {}  # id -> "file:line" of its first definition
     readers = []
     for path in paths:
-        reader = _FileReader(Path(path), syllabus, assignments_dir)
+        folder = assignments_dir if assignments_dir is not None else Path(path).parent / "assignments"
+        trusted = trust and syllabus_path is not None and T.was_clean(Path(path), syllabus_path, folder)
+        reader = _FileReader(Path(path), syllabus, assignments_dir, trusted=trusted)
         reader.run()
         duplicates = set()
         for qid, line, where, node_line in reader.ids:
@@ -170,6 +182,8 @@ def _load(paths: Sequence[Path], syllabus: Syllabus,
     concepts = {q.id: q.concepts for reader, _ in readers for q in reader.questions}
     for reader, duplicates in readers:
         broken = _check_follows(reader, leads, first, concepts)
+        if syllabus_path is not None and not reader.problems and not reader.trusted and reader.markable:
+            T.mark_clean(reader.path, syllabus_path, reader.assignments_dir)
         problems.extend(reader.sorted_problems())
         questions.extend(q for q in reader.questions if (q.id, q.line) not in duplicates and q.id not in broken)
     return questions, problems

@@ -71,6 +71,33 @@ def mistakes_of(answer: Spec) -> ListOf:
 
 # --- the question models ----------------------------------------------------------------------
 
+class Deferred:
+    """A field computed on first use: the exact answer and mistakes of a numeric or expression
+    question from a file read clean before (:mod:`cvquiz.bank.trust`), so that loading a bank
+    does not import sympy. Questions that may hold one (:class:`ComputedOnRead`) compute it on
+    the first read of the field, by whatever name (``q.exact`` or ``q.answer``), and keep it."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make):
+        self.make = make
+
+    def __repr__(self) -> str:
+        return "Deferred(...)"
+
+
+class ComputedOnRead:
+    """Mixin of the question kinds whose fields may be :class:`Deferred`: reading such a field
+    computes it once (so no caller ever sees a ``Deferred``)."""
+
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if type(value) is Deferred:
+            value = value.make()
+            object.__setattr__(self, name, value)  # a frozen dataclass: computed once, then kept
+        return value
+
+
 @dataclass(frozen=True)
 class Choice:
     """One choice of a ``choice`` or ``multi`` question."""
@@ -235,7 +262,7 @@ class TrueFalseQuestion(Question):
 
 
 @dataclass(frozen=True, kw_only=True)
-class NumericQuestion(Question):
+class NumericQuestion(ComputedOnRead, Question):
     """A fixed number, exact, accepted within a tolerance."""
 
     kind: ClassVar[str] = "numeric"
@@ -268,7 +295,7 @@ class NumericQuestion(Question):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ExpressionQuestion(Question):
+class ExpressionQuestion(ComputedOnRead, Question):
     """A formula in named symbols, checked by sympy equivalence."""
 
     kind: ClassVar[str] = "expression"

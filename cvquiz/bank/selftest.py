@@ -53,7 +53,7 @@ def self_test(questions: Iterable[Question]) -> list[str]:
             continue
         attempts = [(typed_answer(q), "correct", None, "its own answer")]
         attempts += [(typed_answer(q, m.answer), "wrong", m.feedback, f"mistakes[{i}]")
-                     for i, m in enumerate(getattr(q, "wrong", ()))]
+                     for i, m in enumerate(q.mistakes if hasattr(q, "wrong") else ())]  # listed ones only
         for typed, status, feedback, what in attempts:
             try:
                 verdict = q.check(typed)

@@ -388,7 +388,8 @@ def _short(value: Any) -> str:
 _MISSING = object()
 
 
-def _cache_file(data: bytes) -> Path | None:
+def cache_root() -> Path | None:
+    """The user's cache folder for cvquiz (``CVQUIZ_CACHE_DIR``; None when set empty: no cache)."""
     root = os.environ.get(CACHE_ENV_VAR)
     if root == "":
         return None  # CVQUIZ_CACHE_DIR= (empty) turns the cache off
@@ -398,10 +399,30 @@ def _cache_file(data: bytes) -> Path | None:
         except ImportError:  # pragma: no cover - a declared dependency
             return None
         root = user_cache_dir("cvquiz", appauthor=False)
-    from ruamel.yaml import __version__ as ruamel_version
+    return Path(root)
 
-    digest = hashlib.sha256(data + f"\0{CACHE_FORMAT}\0{ruamel_version}".encode()).hexdigest()
-    return Path(root) / "yaml" / f"{digest}.json"
+
+def _parser_stamp() -> str:
+    """Which ruamel is installed, without importing it (its import alone costs ~40 ms): the
+    location, size and time of its ``__init__.py``."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("ruamel.yaml")
+        st = os.stat(spec.origin)  # type: ignore[union-attr, arg-type]
+        return f"{spec.origin}:{st.st_size}:{st.st_mtime_ns}"  # type: ignore[union-attr]
+    except (ImportError, AttributeError, TypeError, ValueError, OSError):
+        from ruamel.yaml import __version__
+
+        return str(__version__)
+
+
+def _cache_file(data: bytes) -> Path | None:
+    root = cache_root()
+    if root is None:
+        return None
+    digest = hashlib.sha256(data + f"\0{CACHE_FORMAT}\0{_parser_stamp()}".encode()).hexdigest()
+    return root / "yaml" / f"{digest}.json"
 
 
 def _read_cache(path: Path) -> Any:

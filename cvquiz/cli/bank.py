@@ -56,7 +56,7 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
         problems.extend(exc.problems)
     else:
         try:
-            questions = load_banks(files, syllabus)
+            questions = load_banks(files, syllabus, syllabus_path=course.syllabus_path)
         except BankError as exc:
             problems.extend(exc.problems)
         else:

@@ -104,7 +104,7 @@ def practice(ctx, topic, lang, count, new, seed, plain, exam_minutes, until, mis
             return
         session = Session(items, schedule, exam=exam_minutes is not None)
         if not exam_minutes:
-            old = sum(schedule.card(i.question_id) is not None for i in items)
+            old = sum(schedule.card(q.id) is not None for q in items.questions)  # items are built when asked
             why = Text(f" (at most --count {count}, of them at most --new {new} new)",
                        f"（最多 --count {count} 道，其中新题最多 --new {new} 道）") if not mistakes else Text("", "")
             click.echo(screen.t(Text(

@@ -17,7 +17,7 @@ from cvquiz.bank import schema as S
 from cvquiz.practice.schedule import Schedule
 from cvquiz.practice.session import Item, Part
 from cvquiz.practice.store import Store
-from cvquiz.problems.registry import Rng, Variant, derive_seed, make
+from cvquiz.problems.registry import Rng, Variant, derive_seed
 from cvquiz.text import Text
 
 PRACTISED_KINDS = tuple(k for k in S.KINDS if k != "code")
@@ -84,6 +84,8 @@ def build_item(question: S.Question, secret: bytes, attempt: int) -> Item:
     """The item for ``question`` at this ``attempt``: fresh numbers for a generated question,
     a fresh choice order for a choice question (both fixed by the secret and the attempt)."""
     if isinstance(question, S.GeneratedQuestion):
+        from cvquiz.problems.registry import make
+
         variant = make(question.generator, secret=secret, question=question.id, attempt=attempt,
                        **dict(question.options))
         return item_from_variant(question, variant)
@@ -92,6 +94,58 @@ def build_item(question: S.Question, secret: bytes, attempt: int) -> Item:
         return item_from_question(question)
     rng = Rng(derive_seed(secret, "", question.id, attempt))
     return item_from_question(question, rng.shuffle(list(range(len(choices)))))
+
+
+#: Kinds whose item needs sympy or a generator before it can be shown (an exact answer decides
+#: how the accepted answer is described; a generated question draws its numbers).
+_HEAVY_KINDS = ("numeric", "expression", "generated")
+
+
+class PlannedItems(Sequence[Item]):
+    """A session's items in order, each built when first asked for (then kept).
+
+    Building an item of a generated question draws its numbers, which needs sympy and the
+    generators; built one at a time, the first question can be shown before they load
+    (:mod:`cvquiz.practice.warmup` loads them while the student reads it).
+    """
+
+    def __init__(self, questions: Sequence[S.Question], secret: bytes, attempts: dict[str, int]):
+        self.questions = list(questions)
+        self._secret = secret
+        self._attempts = attempts
+        self._built: dict[int, Item] = {}
+
+    def __len__(self) -> int:
+        return len(self.questions)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        if index not in self._built:
+            question = self.questions[index]
+            if question.kind in _HEAVY_KINDS:
+                from cvquiz.practice import warmup
+
+                warmup.wait()
+            self._built[index] = build_item(question, self._secret, self._attempts.get(question.id, 0))
+        return self._built[index]
+
+
+def light_first(plan: Sequence[str], by_id: dict[str, S.Question]) -> list[str]:
+    """``plan`` with, when it starts with a question that needs sympy to be shown (numeric,
+    expression, generated), the first one that does not (and follows no other) moved to the front:
+    the session then opens at once while sympy loads in the background. Nothing else moves."""
+    plan = list(plan)
+    if plan and by_id[plan[0]].kind in _HEAVY_KINDS:
+        for k, qid in enumerate(plan):
+            if by_id[qid].kind not in _HEAVY_KINDS and by_id[qid].follows is None:
+                plan.insert(0, plan.pop(k))
+                break
+    return plan
 
 
 def practised(questions: Iterable[S.Question]) -> list[S.Question]:
@@ -120,7 +174,7 @@ def leads_first(plan: Sequence[str], by_id: dict[str, S.Question]) -> list[str]:
 
 
 def plan_items(questions: Sequence[S.Question], store: Store, schedule: Schedule, *, count: int, new: int,
-               mistakes: bool = False, ahead: bool = False, seed: str | None = None) -> list[Item]:
+               mistakes: bool = False, ahead: bool = False, seed: str | None = None) -> PlannedItems:
     """The session's items: with ``mistakes`` the questions last answered wrong; otherwise due
     questions first, then up to ``new`` never-seen ones in a random order (fixed by ``seed``), then,
     with ``ahead``, the soonest-due others. A follower comes after its lead (:func:`leads_first`).
@@ -135,9 +189,9 @@ def plan_items(questions: Sequence[S.Question], store: Store, schedule: Schedule
         seen = [q.id for q in questions if schedule.card(q.id) is not None]
         unseen = [q.id for q in questions if schedule.card(q.id) is None]
         plan = schedule.plan(seen + rng.sample(unseen, k=len(unseen)), count=count, new=new, ahead=ahead)
-    plan = leads_first(plan, by_id)
+    plan = light_first(leads_first(plan, by_id), by_id)
     secret = f"session seed {seed}".encode() if seed else store.secret()
     attempts: dict[str, int] = {}
     for review in store.reviews():
         attempts[review.question_id] = attempts.get(review.question_id, 0) + 1
-    return [build_item(by_id[qid], secret, attempts.get(qid, 0)) for qid in plan]
+    return PlannedItems([by_id[qid] for qid in plan], secret, attempts)

@@ -16,7 +16,6 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text as RichText
 
-from cvquiz.problems.display import answer_text
 from cvquiz.practice.session import Item, Outcome, Part, Summary
 from cvquiz.text import Text
 
@@ -181,7 +180,7 @@ class Screen:
         mark = self.label("correct" if outcome.verdict.correct else "wrong")
         line = f"{mark}"
         if not outcome.verdict.correct:
-            line += f" — {part.name} = {answer_text(part.kind, part.expected, part.tolerance)}"
+            line += f" — {part.name} = {_answer_text(part)}"
         self.console.print(line, style=None if self.plain else ("green" if outcome.verdict.correct else "red"))
 
     def show_result(self, outcome: Outcome) -> None:
@@ -195,7 +194,7 @@ class Screen:
         """The right answer of every part of ``item``, one line each."""
         lines = []
         for part in item.parts:
-            shown = answer_text(part.kind, part.expected, part.tolerance)
+            shown = _answer_text(part)
             if part.kind == "choice" and item.choices:
                 shown = f"{LETTERS[part.expected]}) {self.t(item.choices[part.expected])}"
             elif part.kind == "multi" and item.choices:
@@ -321,6 +320,17 @@ def bar(fraction: float, width: int, plain: bool = False) -> str:
     return full * filled + empty * (width - filled)
 
 
+def _answer_text(part: Part) -> str:
+    """The right answer of ``part`` as the student would type it (imports sympy's printer, so
+    only once an answer is shown, never to show a question)."""
+    from cvquiz.practice import warmup
+
+    warmup.wait()
+    from cvquiz.problems.display import answer_text
+
+    return answer_text(part.kind, part.expected, part.tolerance)
+
+
 def draw_figure(figure: dict, plain: bool = False, lang: str = "en") -> str:
     """A small text picture for a problem's ``figure`` data ('' when the type is unknown)."""
     kind = figure.get("type")
@@ -431,6 +441,8 @@ def run_session(session, screen: Screen, deadline: float | None = None) -> bool:
     def remaining() -> float | None:
         return deadline - time.monotonic() if deadline is not None else None
 
+    from cvquiz.practice import warmup
+
     shown = None
     while not session.finished:
         item = session.item
@@ -442,6 +454,7 @@ def run_session(session, screen: Screen, deadline: float | None = None) -> bool:
             shown = item
         part = session.part
         screen.show_part(item, part)
+        warmup.start()  # sympy and the generators load while the student reads (once)
         try:
             line = screen.ask("> ")
         except KeyboardInterrupt:

@@ -88,7 +88,7 @@ class Item:
     @property
     def answer_format(self) -> Text:
         """How to type the answer (of the first part)."""
-        from cvquiz.answers.parse import expected_format
+        from cvquiz.answers.formats import expected_format
 
         part = self.parts[0]
         symbols = part.symbols
@@ -164,16 +164,27 @@ class Session:
 
     def __init__(self, items: Sequence[Item], schedule: Schedule | None,
                  check: Callable[..., Verdict] | None = None, exam: bool = False):
-        if check is None:
-            from cvquiz.answers.check import check_answer as check
-        self.items = list(items)
+        self.items = items if isinstance(items, Sequence) else list(items)  # a plan may build items lazily
         self.schedule = schedule
-        self.check = check
+        self._check = check
         self.exam = exam
         self.attempts: list[Attempt] = []
         self._index = 0
         self._part = 0
         self._current: Attempt | None = None
+
+    @property
+    def check(self) -> Callable[..., Verdict]:
+        """The answer checker (:func:`cvquiz.answers.check.check_answer` unless one was given),
+        imported on the first answer: sympy is not needed to show a bank question."""
+        if self._check is None:
+            from cvquiz.practice import warmup
+
+            warmup.wait()
+            from cvquiz.answers.check import check_answer
+
+            self._check = check_answer
+        return self._check
 
     # -- where we are ----------------------------------------------------
     @property

@@ -15,11 +15,12 @@ gets the same numbers and an instructor can regenerate any variant from the secr
 
 The registry
 ------------
-This module is a leaf: it imports no generator. The package ``cvquiz.problems`` imports the five
-topic modules, whose :func:`problem` decorators fill the registry, so importing anything from
-the package registers every generator once, without an import circle. :func:`registry`,
-:func:`get` and :func:`make` read it; :func:`unregister` removes a kind (a test's temporary
-generator). Display helpers live in :mod:`cvquiz.problems.display`, mistake filtering in
+This module is a leaf: it imports no generator, and not sympy either until a generator needs
+it, so that seeding (:class:`Rng`, :func:`derive_seed`) is cheap to import (the drill shuffles
+a bank question's choices with it before sympy has loaded). :func:`registry`, :func:`get` and
+:func:`make` first import the five topic modules (:func:`cvquiz.problems.load_generators`),
+whose :func:`problem` decorators fill the registry once; :func:`unregister` removes a kind (a
+test's temporary generator). Display helpers live in :mod:`cvquiz.problems.display`, mistake filtering in
 :mod:`cvquiz.problems.mistakes`, bilingual text helpers in :mod:`cvquiz.text`.
 """
 
@@ -29,13 +30,14 @@ import hashlib
 import hmac
 import random
 from dataclasses import dataclass, field
-from typing import Any, Callable
-
-import sympy
+from typing import TYPE_CHECKING, Any, Callable
 
 from cvquiz.answers import AnswerKind, Mistake, Tolerance
 from cvquiz.errors import ProblemError
 from cvquiz.text import Text
+
+if TYPE_CHECKING:
+    import sympy
 
 #: The fixed public secret used by `cvquiz generate` without --secret-file.
 PUBLIC_SECRET = b"cvquiz public practice secret v1"
@@ -105,6 +107,8 @@ class Rng:
 
     def decimal(self, low: float, high: float, places: int = 1) -> sympy.Rational:
         """A display-ready decimal in [low, high] with ``places`` decimals, as an exact Rational."""
+        import sympy
+
         scale = 10**places
         k = self.random.randint(round(low * scale), round(high * scale))
         return sympy.Rational(k, scale)
@@ -193,7 +197,10 @@ def unregister(kind: str) -> None:
 
 
 def registry() -> dict[str, Generator]:
-    """Every registered generator by kind (a copy; the package import registered them)."""
+    """Every registered generator by kind (a copy), the built-in ones imported first."""
+    from cvquiz.problems import load_generators
+
+    load_generators()
     return dict(_REGISTRY)
 
 

@@ -8,7 +8,7 @@ import sympy
 from cvquiz.answers.check import check_answer
 from cvquiz.bank import schema as S
 from cvquiz.bank.load import load_course_bank
-from cvquiz.practice.items import build_item, leads_first, plan_items, practised
+from cvquiz.practice.items import PlannedItems, build_item, leads_first, light_first, plan_items, practised
 from cvquiz.practice.schedule import Schedule
 from cvquiz.practice.store import Store
 from cvquiz.text import Text
@@ -97,3 +97,32 @@ def test_the_built_in_followers_follow_a_question_of_their_own_concepts(bank):
     for q in followers:
         lead = bank.questions[q.follows]
         assert set(q.concepts) & set(lead.concepts), q.id
+
+
+def truefalse(qid, follows=None):
+    text = Text(qid, qid)
+    return S.TrueFalseQuestion(id=qid, concepts=("sequence.decoding",), difficulty=1, prompt=text, explanation=text,
+                               truth=True, feedback=text, follows=follows, topic="sequence")
+
+
+def test_a_session_opening_on_a_question_that_needs_sympy_opens_on_the_first_light_one_instead():
+    by_id = {q.id: q for q in (numeric("n1"), numeric("n2"), truefalse("t-follower", follows="n1"),
+                               truefalse("t1"), truefalse("t2"))}
+    assert light_first(["n1", "n2", "t-follower", "t1", "t2"], by_id) == ["t1", "n1", "n2", "t-follower", "t2"]
+    assert light_first(["t2", "n1", "t1"], by_id) == ["t2", "n1", "t1"]  # already light: unchanged
+    assert light_first(["n1", "n2"], by_id) == ["n1", "n2"]  # nothing light: unchanged
+    assert light_first([], by_id) == []
+
+
+def test_planned_items_are_built_one_at_a_time_when_asked_for(tmp_path):
+    questions = [truefalse("t1"), numeric("n1"), truefalse("t2")]
+    with Store(tmp_path / "p.sqlite3") as store:
+        items = plan_items(questions, store, Schedule(store, fuzz=False), count=3, new=3, seed="1")
+        assert isinstance(items, PlannedItems) and len(items) == 3
+        assert items._built == {}
+        first = items[0]
+        assert list(items._built) == [0] and items[0] is first
+        assert [i.question_id for i in items] == [q.id for q in items.questions]
+        assert items[-1] is items[2] and items[0:2] == [items[0], items[1]]
+        with pytest.raises(IndexError):
+            items[3]

@@ -135,17 +135,30 @@ def test_distinct_mistakes_compare_mappings_part_by_part_and_sets_as_sets():
     assert distinct_mistakes(True, None, [(True, fb), (False, fb)])[0].answer is False
 
 
-def test_the_registry_is_a_leaf_module_and_the_package_registers_every_topic():
+def test_the_registry_imports_no_generator_at_module_level_and_registers_every_topic_on_first_use():
     import ast
     from pathlib import Path
 
     import cvquiz.problems.registry as module
 
     tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
-    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    assert not {m for m in imported if m and m.startswith("cvquiz.problems")}
+    top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    imported = {n.module for n in top if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in top if isinstance(n, ast.Import) for a in n.names}
+    assert not {m for m in imported if m and (m.startswith("cvquiz.problems") or m == "sympy")}
     assert {g.topic for g in registry().values()} == {"points", "sequence", "attention", "detection", "generative"}
+
+
+def test_seeding_is_importable_without_sympy_or_any_generator():
+    # The drill shuffles a bank question's choices before sympy has loaded (issue #17, start-up).
+    import subprocess
+    import sys
+
+    code = ("import sys; from cvquiz.problems.registry import Rng, derive_seed; "
+            "Rng(derive_seed(b's', 'a', 'q', 0)).shuffle([1, 2, 3]); "
+            "print(sorted(m for m in sys.modules if m == 'sympy' or m.startswith('cvquiz.problems.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['cvquiz.problems.registry']"
 
 
 def test_unregister_removes_a_temporary_kind(temporary_kind):
