@@ -264,7 +264,9 @@ def gan_losses(rng: Rng, loss: str | None = None) -> Draft:
         ],
     }[loss]
     return Draft(
-        params={"d_real": [as_param(d) for d in d_real], "d_fake": [as_param(d) for d in d_fake], "loss": loss},
+        params={"d_real": [as_param(d) for d in d_real], "d_fake": [as_param(d) for d in d_fake], "loss": loss,
+                "case": {"discriminator": "discriminator loss", "generator_minimax": "generator, minimax loss",
+                         "generator_nonsaturating": "generator, non-saturating loss"}.get(loss, loss)},
         prompt=prompt, answer=answer, answer_kind="number", tolerance=tolerance, solution=lines(*steps),
         hint=Text("D(x) is the probability of 'real'; a generated image should get 1 − D(G(z)) from D's point of view.",
                   "D(x) 是“真实”的概率；从 D 的角度看，生成图像应得到 1 − D(G(z))。"),
@@ -577,6 +579,7 @@ def reparameterize(rng: Rng, given: str | None = None) -> Draft:
         ]
     return Draft(
         params={"mu": [as_param(m) for m in mu], "noise": [as_param(e) for e in eps], "given": given,
+                "case": "given sigma" if given == "sigma" else "given log-variance",
                 **({"sigma": [as_param(s) for s in sigma]} if given == "sigma" else {"logvar": [as_param(v) for v in logvar]})},
         prompt=prompt, answer=answer, answer_kind="vector", tolerance=tolerance, solution=lines(*steps),
         hint=Text("z = μ + σ ⊙ ε, where σ is the standard deviation.", "z = μ + σ ⊙ ε，其中 σ 是标准差。"),

@@ -211,7 +211,8 @@ def voxel_count(rng: Rng) -> Draft:
             "这是整个稠密网格的体素总数；题目问的是含有点的体素数。")),
     ])
     params = {"points": [[as_param(c) for c in p] for p in points], "voxel_size": as_param(size),
-              "point_range": [as_param(c) for c in lo + hi]}
+              "point_range": [as_param(c) for c in lo + hi],
+              "case": "a point on an upper bound" if closed_count != answer else "no point on an upper bound"}
     prompt = prompt + answer_rule(None, WHOLE)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="number", solution=solution,
                  hint=hint, tolerance=None, mistakes=mistakes)
@@ -316,7 +317,8 @@ def conv3d_params(rng: Rng, bias: bool | None = None) -> Draft:
             "There is one k×k×k×C_in kernel per output channel: multiply by C_out.",
             "每个输出通道各有一个 k×k×k×C_in 的卷积核：要乘以 C_out。")),
     ])
-    params = {"kernel_size": k, "in_channels": c_in, "out_channels": c_out, "bias": bias}
+    params = {"kernel_size": k, "in_channels": c_in, "out_channels": c_out, "bias": bias,
+              "case": "with bias" if bias else "without bias"}
     prompt = prompt + answer_rule(None, WHOLE)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="number", solution=solution,
                  hint=hint, tolerance=None, mistakes=mistakes)
@@ -400,7 +402,7 @@ def sparse_sites(rng: Rng, dim: int | None = None, mode: str | None = None) -> D
             "稀疏卷积不会产生稠密输出；只数活跃的输出位置。")),
     ])
     params = {"dim": dim, "mode": mode, "sites": [list(s) for s in sites], "grid_size": size,
-              "kernel_size": 3, "stride": 1, "padding": 1}
+              "kernel_size": 3, "stride": 1, "padding": 1, "case": f"{mode}, {dim}-D"}
     prompt = prompt + answer_rule(None, WHOLE)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="number", solution=work,
                  hint=hint, tolerance=None, mistakes=mistakes)

@@ -129,6 +129,23 @@ def test_every_variant_keeps_the_generator_contract(kind, options, count, ref):
             f"{kind} seed {seed}: exact {v.answer} != oracle {expected}, params {v.params}"
 
 
+#: Kinds whose params carry a ``case`` label (the situation the student faces; ``exam stats``
+#: reports difficulty per case).
+LABELLED = {"iou", "nms", "ap11", "ap_all", "precision_recall", "box_convert", "conv3d_params", "sparse_sites",
+            "voxel_count", "rnn_params", "grad_clip", "gan_losses", "reparameterize"}
+
+
+@pytest.mark.parametrize("kind", sorted(LABELLED))
+def test_a_case_label_is_a_short_english_phrase_with_more_than_one_value(kind):
+    labels = {make(kind, seed).params["case"] for seed in seeds(200 if kind == "iou" else 40)}
+    assert all(isinstance(x, str) and re.fullmatch(r"[A-Za-z0-9 ,()\-_>=]{3,40}", x) for x in labels), labels
+    assert len(labels) >= 2, f"{kind}: one case over 40 seeds ({labels}) tells the item analysis nothing"
+
+
+def test_only_the_labelled_kinds_return_a_case():
+    assert {kind for kind in KINDS if "case" in make(kind, seeds(1)[0]).params} <= LABELLED
+
+
 def test_a_mistake_inside_the_tolerance_is_caught():
     """The contract's own check, on the ELBO case the review found: a mistake within 0.5 % of the
     answer would be accepted, so the contract fails it."""

@@ -244,7 +244,9 @@ def nms(rng: Rng) -> Draft:
     ]
     return Draft(
         params={"boxes": [[as_param(v) for v in b] for b in boxes], "scores": [as_param(s) for s in scores],
-                "iou_threshold": as_param(thr), "format": "xyxy"},
+                "iou_threshold": as_param(thr), "format": "xyxy",
+                # a box kept only because the box that would suppress it was suppressed first
+                "case": "chain suppression" if set(no_chain) != set(kept) else "independent clusters"},
         prompt=prompt, answer=kept, answer_kind="indices", tolerance=None,
         solution=lines(*steps),
         hint=Text("Take boxes in score order; keep one unless it overlaps an already kept box by IoU > threshold.",
@@ -313,7 +315,8 @@ def box_convert(rng: Rng, in_fmt: str | None = None, out_fmt: str | None = None)
                             Text("x2 = x + w: add the width to the corner.", "x2 = x + w：角点加上宽度。"))],
     }[(in_fmt, out_fmt)]
     return Draft(
-        params={"box": [as_param(v) for v in given], "in_fmt": in_fmt, "out_fmt": out_fmt},
+        params={"box": [as_param(v) for v in given], "in_fmt": in_fmt, "out_fmt": out_fmt,
+                "case": f"{in_fmt} to {out_fmt}"},
         prompt=prompt, answer=answer, answer_kind="vector", tolerance=None, solution=lines(*steps),
         hint=Text("Go through the corners (xyxy): every format is a simple function of them.",
                   "先换成角点 (xyxy)：各种格式都是角点的简单函数。"),

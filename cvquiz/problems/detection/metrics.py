@@ -146,7 +146,8 @@ def precision_recall(rng: Rng) -> Draft:
     ]
     return Draft(
         params={"scores": [as_param(s) for s in scores], "is_tp": [bool(t) for t in is_tp],
-                "num_gt": num_gt, "score_threshold": as_param(tau)},
+                "num_gt": num_gt, "score_threshold": as_param(tau),
+                "case": "objects missed" if num_gt > all_tp else "every object found"},
         prompt=prompt, answer=answer, answer_kind="vector", tolerance=tolerance, solution=solution,
         hint=Text("Count the kept detections and the true positives among them.",
                   "数一数保留了几个检测，其中几个是 TP。"),
@@ -225,7 +226,10 @@ def ap11(rng: Rng, recall_on_grid: str | None = None) -> Draft:
          UNRANKED),
     ]
     return Draft(
-        params={"scores": [as_param(s) for s in scores], "is_tp": [bool(t) for t in is_tp], "num_gt": num_gt},
+        params={"scores": [as_param(s) for s in scores], "is_tp": [bool(t) for t in is_tp], "num_gt": num_gt,
+                # whether interpolation (max precision at recall >= t) changes any of the 11 readings
+                "case": ("interpolation raises P(t)" if _ap11(precision, recall, interpolate=False) != answer
+                         else "precision already monotone")},
         prompt=prompt, answer=answer, answer_kind="number", tolerance=tolerance, solution=solution,
         hint=Text("Sort by score, tabulate precision and recall after each detection, then read P(t) for t = 0, 0.1, …, 1.",
                   "按分数排序，列出每个检测后的精确率和召回率，再读出 t = 0, 0.1, …, 1 处的 P(t)。"),
@@ -275,7 +279,8 @@ def ap_all(rng: Rng) -> Draft:
          UNRANKED),
     ]
     return Draft(
-        params={"scores": [as_param(s) for s in scores], "is_tp": [bool(t) for t in is_tp], "num_gt": num_gt},
+        params={"scores": [as_param(s) for s in scores], "is_tp": [bool(t) for t in is_tp], "num_gt": num_gt,
+                "case": "objects missed" if num_gt > sum(bool(t) for t in is_tp) else "every object found"},
         prompt=prompt, answer=answer, answer_kind="number", tolerance=tolerance, solution=solution,
         hint=Text("Only the TPs raise recall; each rise of 1/#GT is weighted by the best precision from there on.",
                   "只有 TP 让召回率上升；每上升 1/#GT，乘以此后（含此点）的最高精确率。"),

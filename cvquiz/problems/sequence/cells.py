@@ -137,7 +137,8 @@ def rnn_params(rng: Rng, cell: str | None = None, bias: str | None = None, layer
             f"The second layer's input is the first layer's hidden state, of size {H}, not the input size {D}.",
             f"第二层的输入是第一层的隐藏状态（维度 {H}），不是原始输入维度 {D}。")))
     mistakes = distinct_mistakes(answer, None, [(sympy.Integer(v), t) for v, t in candidates])
-    params = {"cell": cell, "input_size": D, "hidden_size": H, "num_layers": layers, "bias": bias}
+    params = {"cell": cell, "input_size": D, "hidden_size": H, "num_layers": layers, "bias": bias,
+              "case": f"{_CELL_NAME[cell]}, {'two layers' if layers == 2 else 'one layer'}"}
     prompt = prompt + answer_rule(None, WHOLE)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="number", solution=solution,
                  hint=hint, tolerance=None, mistakes=mistakes)

@@ -87,7 +87,8 @@ def grad_clip(rng: Rng, tensors: int | None = None) -> Draft:
     ]
     mistakes = listed(distinct_mistakes(answer, tolerance, candidates))
     params = {"grads": [[as_param(g) for g in part] for part in grads], "names": names,
-              "max_norm": as_param(max_norm)}
+              "max_norm": as_param(max_norm),
+              "case": "norm above max_norm (scaled down)" if norm > max_norm else "norm within max_norm (unchanged)"}
     prompt = prompt + answer_rule(tolerance, VECTOR)
     return Draft(params=params, prompt=prompt, answer=answer, answer_kind="vector", solution=solution,
                  hint=hint, tolerance=tolerance, mistakes=mistakes)
