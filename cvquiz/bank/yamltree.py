@@ -242,7 +242,7 @@ _LIBYAML: bool | None = None
 def _has_libyaml() -> bool:
     """Whether ruamel's libyaml parser (``ruamel.yaml.clib``) is installed and not turned off.
 
-    It composes about twenty times faster than the pure-Python parser (3,000 questions in a
+    It composes about eight times faster than the pure-Python parser (3,000 questions in a
     few seconds rather than fifteen) and gives the same nodes with the same line marks. Without
     it (PyPy, a platform with no wheel, or ``CVQUIZ_PURE_YAML=1``) the pure parser is used.
     libyaml does not stop deep nesting itself: block nesting is bounded by
