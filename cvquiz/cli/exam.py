@@ -113,7 +113,8 @@ def _load(ctx: click.Context, folder: str):
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.argument("answers", type=click.Path(dir_okay=False))
 @click.option("--gradebook", type=click.Choice(["plain", "canvas"]), default="plain", show_default=True,
-              help="grades.csv layout: plain, or Canvas's import columns.")
+              help="grades.csv layout: plain, or Canvas's import columns (ID left blank: Canvas matches "
+                   "on SIS User ID, the roster's sis_id).")
 @click.option("--no-pdf", is_flag=True, help="Write the feedback as Markdown only.")
 @paper_lang_option
 @click.pass_context
@@ -141,6 +142,11 @@ def mark(ctx: click.Context, folder: str, answers: str, gradebook: str, no_pdf: 
     if ctx.get_parameter_source("lang") is not click.core.ParameterSource.COMMANDLINE:
         lang = data.get("lang", lang)  # feedback in the papers' language unless --lang says otherwise
     sheet = read_sheet(Path(answers), papers, columns(papers))
+    no_sis = [p.student.id for p in papers if not p.student.sis_id]
+    if gradebook == "canvas" and no_sis:
+        click.echo(f"cvquiz: warning: canvas gradebook: {len(no_sis)} student(s) have no sis_id in the roster "
+                   f"({', '.join(no_sis[:5])}{', ...' if len(no_sis) > 5 else ''}); Canvas matches rows on "
+                   "SIS User ID, so these rows may not import", err=True)
     results = mark_papers(papers, sheet)
     changes = write_marks(Path(folder), exam_, papers, results, gradebook=gradebook, lang=lang,
                           date=data["date"], pdf=not no_pdf)

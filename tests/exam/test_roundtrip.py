@@ -124,6 +124,9 @@ def test_the_canvas_gradebook_has_canvas_columns_from_the_roster(marked):
     assert rows[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
     assert rows[2][:5] == ["Ann Lee", "", "901", "s1", "A"]
     assert rows[3][:5] == ["Bo Wu", "", "", "s2", "B"]
+    assert ("cvquiz: warning: canvas gradebook: 1 student(s) have no sis_id in the roster (s2); Canvas matches "
+            "rows on SIS User ID") in result.stderr
+    assert "Canvas matches on SIS User ID" in " ".join(invoke("exam", "mark", "--help").output.split())
 
 
 def test_re_marking_after_a_correction_shows_the_before_and_after_scores(marked, tmp_path):
