@@ -60,12 +60,3 @@ class SandboxError(CvquizError):
 
 class ExamError(CvquizError):
     """An exam could not be built or marked (roster, spec, answer sheet, manifest, fonts)."""
-
-
-class NotBuiltError(CvquizError):
-    """A command that exists in the CLI but is not implemented yet."""
-
-    exit_code = ExitCode.USAGE
-
-    def __init__(self, command: str):
-        super().__init__(f"`cvquiz {command}` is not built yet.")
