@@ -7,7 +7,8 @@ second), which a drill does not need to show its first question. So when a file 
 with no problem at all, :func:`mark_clean` leaves an empty marker in the user's cache folder,
 keyed by everything the result depends on: the file's bytes, the syllabus's bytes, the names of
 the assignment folders, and the engine that checked it (cvquiz's version and the size and time
-of every module of ``cvquiz.bank``, ``cvquiz.answers`` and ``cvquiz.problems``). A later read
+of its top-level modules and of every module of ``cvquiz.bank``, ``cvquiz.answers`` and
+``cvquiz.problems``). A later read
 that finds the marker (:func:`was_clean`) keeps every structural check and leaves the answers
 to be parsed when first used. Any edit of the file, the syllabus or the engine is a new key,
 so it is checked in full again; ``cvquiz bank check`` always checks in full. Without a cache
@@ -34,6 +35,13 @@ def _engine_stamp() -> str:
 
         root = Path(cvquiz.__file__).resolve().parent
         parts = [cvquiz.__version__]
+        for name in sorted(os.listdir(root)):  # the top-level modules (text, errors, course, ...)
+            if name.endswith(".py"):
+                try:
+                    st = os.stat(root / name)
+                except OSError:
+                    continue
+                parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
         for package in _ENGINE_PACKAGES:
             for dirpath, _, names in sorted(os.walk(root / package)):
                 for name in sorted(n for n in names if n.endswith(".py")):
