@@ -139,7 +139,7 @@ def _scripts(line: str, i: int) -> tuple[str | None, int]:
             while j < len(line) and line[j] in table:
                 j += 1
             body = "".join(table[c] for c in line[i:j])
-            out += f"{mark}({body})"
+            out += f"{mark}({re.sub('(?<=[A-Za-z])(?=[A-Za-z0-9])', ' ', body)})"  # ⁿᵏ: n k, not one name
             i = j
         else:
             break
@@ -258,7 +258,7 @@ def tokenize(line: str) -> list[Token]:
             i += 1
         else:
             kind = "punct" if not (is_letter(ch) or is_cjk(ch)) or unicodedata.category(ch)[0] == "P" else "word"
-            tokens.append(Token(kind, ch, ch if ch in ",;" else ""))
+            tokens.append(Token(kind, ch, ch if ch == "," else ""))
             i += 1
     return tokens
 
@@ -274,6 +274,7 @@ class _Unit:
     close: Token | None = None
     operand: "_Unit | None" = None
     space_before: bool = False
+    call: bool = False
 
 
 def _units(tokens: list[Token]) -> list[_Unit] | None:
@@ -287,13 +288,17 @@ def _units(tokens: list[Token]) -> list[_Unit] | None:
             continue
         if t.kind == "open":
             u = _Unit(token=t, space_before=space)
+            u.call = not space and bool(stack[-1])  # typst reads f( as a call: it must end with )
             stack[-1].append(u)
             opens.append(u)
             stack.append(u.children)
         elif t.kind == "close":
             if not opens:
                 return None
-            opens.pop().close = t
+            u = opens.pop()
+            if u.call and u.token.text == "(" and t.text != ")":
+                return None
+            u.close = t
             stack.pop()
         else:
             stack[-1].append(_Unit(token=t, space_before=space))
@@ -317,6 +322,9 @@ def _bind_roots(units: list[_Unit]) -> list[_Unit] | None:
             operand = units[i + 1]
             if operand.token is not None and operand.token.kind not in ("atom", "num", "open"):
                 return None
+            if operand.token.kind == "open" and (not operand.children or any(
+                    c.token is not None and c.token.text == "," for c in operand.children)):
+                return None  # sqrt() has no radicand, sqrt(a, b) two arguments
             if operand.children:
                 operand.children = _bind_roots(operand.children)
                 if operand.children is None:
@@ -448,7 +456,8 @@ def formula_math(text: str, *, require_formula: bool = True) -> str | None:
     """``text`` (one formula, e.g. ``softmax(QKᵀ/√d_k)V``) as typst math, or ``None`` when it is not
     one this converter is sure of (with ``require_formula``, also when it does not look like a formula)."""
     tokens = tokenize(text)
-    if not tokens or not all(t.formula or t.text in ",;" for t in tokens) or not _well_formed(tokens):
+    # a ";" would make typst's call arguments a matrix: not a formula here
+    if not tokens or not all(t.formula or t.text == "," for t in tokens) or not _well_formed(tokens):
         return None
     if require_formula and not _is_formula(tokens):
         return None

@@ -81,7 +81,7 @@ def _candidates(tokens: list[Token]) -> list[tuple[int, int]]:
     outside brackets (a comma inside brackets belongs to the formula)."""
     out, start, depth = [], None, 0
     for i, t in enumerate(tokens):
-        inside = t.formula or (t.kind == "punct" and t.text in ",;" and depth > 0 and start is not None)
+        inside = t.formula or (t.kind == "punct" and t.text == "," and depth > 0 and start is not None)
         if inside:
             if start is None:
                 start, depth = i, 0
@@ -128,7 +128,7 @@ def line_typst(line: str) -> str:
         t = tokens[i]
         if t.kind == "raw":
             body = t.text[1:-1]
-            out.append(f"#raw({_string(body)})")
+            out.append(f"#raw({_string(body)});")  # ";" ends the call: a "(" after it is text
         else:
             out.append(escape_markup(t.text))
         i += 1

@@ -4,6 +4,7 @@ literal text escaped, aligned blocks kept raw, and every prompt of the course co
 from __future__ import annotations
 
 import io
+import random
 import re
 import unicodedata
 
@@ -13,6 +14,7 @@ import pytest
 from cvquiz.bank import load_course_bank
 from cvquiz.bank import schema as S
 from cvquiz.course import find_course
+from cvquiz.errors import ExamError
 from cvquiz.exam.formula import formula_math
 from cvquiz.exam.pdf import compile_pdf
 from cvquiz.exam.render import typst_document
@@ -58,7 +60,7 @@ FRAGMENTS = [
     pytest.param('(Answer: a vector, e.g. [0.25, -1.5]; exact.)',
      '(Answer: a vector, e.g. \\[0.25, \\-1.5\\]; exact.)', id='answer-format-line-stays-text'),
     pytest.param('List the picked indices, e.g. `0 1 2`.',
-     'List the picked indices, e.g. #raw("0 1 2").', id='inline-code-is-raw'),
+     'List the picked indices, e.g. #raw("0 1 2");.', id='inline-code-is-raw'),
     pytest.param("Along this sequence every tanh'(a) ≤ γ = 0.9.",
      "Along this sequence every $tanh'(a) ≤ γ = 0.9$.", id='prime-after-a-function'),
     pytest.param('|∂/∂a log(1 − σ(a))|',
@@ -111,6 +113,32 @@ def test_markup_characters_in_literal_text_print_as_themselves():
     text = pdf_text("".join(line_typst(line) + "\n\n" for line in hostile))
     for line in hostile:
         assert "".join(line.split()) in text
+
+
+#: Pieces of prompt text, notation and markup that a fuzzed line is glued together from.
+PIECES = ["x", "W", "√(", "√()", "√(1, 2)", "h", "t", "d", "k", "QK", "XW", "_", "^", "{", "}", "(", ")", "[", "]", "t-1", "√", "/", " ", " ",
+          "=", "·", "×", "@", "α", "σ", "ᵀ", "²", "⁻¹", "ᵢ", "softmax", "log", "tanh", "KL", "1", "0.5", ",", ".", ":",
+          ";", "|", "‖", "'", "`", "*", "#", "$", "\\", '"', "-", "−", "<", ">", "~", "…", "⌊", "⌋", "⌈", "学", "；",
+          "（", "D", "eps", "_{", "}_", "^(", "max_norm", "nn.RNN", "x1", "the", "a", "½", "∂", "Σ", "∈", "≤", "->",
+          "&", "%", "!", "+", "==", "**", "//", "/*", "@ref", "<lab>", "http://a.b/c", "ŷ", "ᾱ", "\n", "\n  ", "\t"]
+
+
+@pytest.mark.parametrize("seeds", [pytest.param(range(1), id="1-document"),
+                                   pytest.param(range(1, 41), id="40-documents", marks=pytest.mark.slow)])
+def test_any_text_glued_from_notation_and_markup_pieces_compiles(seeds):
+    for seed in seeds:
+        rng = random.Random(seed)
+        texts = ["".join(rng.choice(PIECES) for _ in range(rng.randint(1, 14))) for _ in range(1500)]
+        try:
+            compile_pdf(typst_document("fuzz", DATE, "".join(map(prose_typst, texts)), None), DATE, None)
+        except ExamError:
+            bad = []
+            for text in texts:
+                try:
+                    compile_pdf(typst_document("fuzz", DATE, prose_typst(text), None), DATE, None)
+                except ExamError as exc:
+                    bad.append((text, prose_typst(text), str(exc)))
+            pytest.fail(f"seed {seed}: {bad[:3]}")
 
 
 def _every_prompt() -> list[tuple[str, object, tuple]]:
