@@ -17,8 +17,8 @@ Partial credit, exactly:
 before/after diff of every changed score), ``grades.csv`` (``--gradebook plain``: the grader's
 gradebook writer; ``canvas``: ``Student, ID, SIS User ID, SIS Login ID, Section`` and the exam's
 column; ``ID`` is Canvas's own user id, which a roster does not have, so it is blank: Canvas
-matches the rows on ``SIS User ID``, the roster's ``sis_id``; ``SIS Login ID`` is the roster's ``id``), ``long.csv`` (one row per answer) and
-``feedback/<id>.md`` and ``.pdf`` with the student's answers and their own worked solutions.
+matches the rows on ``SIS User ID``, the roster's ``sis_id``; ``SIS Login ID`` is the roster's
+``id``), ``long.csv`` (one row per answer) and ``feedback/<id>.md`` and ``.pdf`` with the student's answers and their own worked solutions.
 The results, the previous results and both CSVs hold grades and are written 0600; the feedback
 files are meant to be handed out and get the usual mode under the user's umask.
 """
