@@ -137,6 +137,9 @@ def mark(ctx: click.Context, folder: str, answers: str, gradebook: str, no_pdf: 
     from cvquiz.exam.mark import mark_papers, read_sheet, write_marks
 
     data, exam_, papers, bank = _load(ctx, folder)
+    if "fingerprints" not in data:
+        click.echo("cvquiz: note: this manifest records no fingerprints of its fixed questions (built by an "
+                   "older cvquiz); bank edits since the build cannot be detected", err=True)
     for change in changes(data.get("fingerprints", {}), bank.questions):
         click.echo(f"cvquiz: warning: {change.describe()}", err=True)
     if ctx.get_parameter_source("lang") is not click.core.ParameterSource.COMMANDLINE:

@@ -102,6 +102,18 @@ def test_moving_the_right_choice_changes_the_key_and_a_choice_feedback_only_the_
     assert [c.key_changed for c in changes({CHOICE: fingerprint(q)}, {CHOICE: reworded})] == [False]
 
 
+def test_a_manifest_without_fingerprints_is_marked_with_a_note_that_edits_cannot_be_seen(work):
+    path = work / "exam" / "manifest.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    del data["fingerprints"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    _edit(work, "detection.yaml", PROMPT, "A street photo shows two cars that touch.")
+    result = _mark(work)
+    assert result.exit_code == 0, result.output
+    assert "records no fingerprints of its fixed questions" in result.stderr
+    assert "warning" not in result.stderr
+
+
 def test_a_question_gone_from_the_bank_is_refused_naming_it(work):
     path = work / "course" / "questions" / "points.yaml"
     text = path.read_text(encoding="utf-8")
