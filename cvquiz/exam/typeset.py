@@ -19,6 +19,7 @@ Prompts are plain text in the course's own notation (``h_t = tanh(x_t W_xh + h_(
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from cvquiz.exam.formula import Token, formula_math, tokenize
 
@@ -109,6 +110,7 @@ def _candidates(tokens: list[Token]) -> list[tuple[int, int]]:
     return trimmed
 
 
+@lru_cache(maxsize=16384)  # choices and fixed prompts repeat on every paper
 def line_typst(line: str) -> str:
     """One line of prose as typst markup: literal text, with each formula as inline math."""
     tokens = tokenize(line)
@@ -146,6 +148,7 @@ def _is_block_line(line: str) -> bool:
     return line.startswith(("  ", "\t")) and bool(line.strip())
 
 
+@lru_cache(maxsize=4096)
 def prose_typst(text: str) -> str:
     """A question's text as typst markup: paragraphs with inline math, indented runs as raw blocks."""
     out: list[str] = []
