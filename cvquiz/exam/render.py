@@ -351,10 +351,12 @@ def _math(e) -> str | None:
             top, bottom = _math(num), _math(den)
             return None if top is None or bottom is None else f"({top})/({bottom})"
         coeff, rest = e.as_coeff_Mul()
-        factors = [_math(f) for f in sympy.Mul.make_args(rest)]
+        args = sympy.Mul.make_args(rest)
+        factors = [_math(f) for f in args]
         if any(f is None for f in factors):
             return None
-        body = " ".join(f"({f})" if " + " in f or " - " in f else f for f in factors)
+        # only a sum needs brackets as a factor; a power of a sum has its own
+        body = " ".join(f"({f})" if isinstance(a, sympy.Add) else f for a, f in zip(args, factors))
         if coeff == 1:
             return body
         if coeff == -1:

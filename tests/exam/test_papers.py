@@ -104,7 +104,8 @@ def test_expected_answers_are_typeset_as_typst_math_that_compiles():
     n, d, d_k, alpha_bar = sympy.symbols("N d d_k alpha_bar_t", positive=True)
     cases = {sympy.Rational(8, 105): "8/105", sympy.sqrt(2) / 2: "(sqrt(2))/(2)", 2 * n**2 * d: "2 d N^(2)",
              1 / sympy.sqrt(d_k): "1/(sqrt(d_(k)))", alpha_bar: 'alpha_("bar_t")',
-             sympy.Rational(3, 5) - sympy.log(2): "3/5 - ln(2)"}
+             sympy.Rational(3, 5) - sympy.log(2): "3/5 - ln(2)",
+             sympy.exp(-8) / (1 + sympy.exp(-8))**2: "(1)/((1 + e^(-8))^(2) e^(8))"}
     for value, math in cases.items():
         assert typst_math(value) == math
     body = "".join(f"${m}$\n\n" for m in cases.values())
