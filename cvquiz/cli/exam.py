@@ -92,7 +92,8 @@ def build(ctx: click.Context, topics: tuple[str, ...], question_ids: tuple[str, 
     bank = load_course_bank(get_course(ctx))
     exam_ = load_spec(Path(spec), bank, secret) if spec else from_names(bank, topics, question_ids)
     result = build_exam(exam_, students, secret, Path(out), lang=lang, date=_date(date))
-    _console(ctx).print(f"built {result.papers} papers of {len(exam_.questions)} questions in {out} "
+    papers = f"{result.papers} paper{'' if result.papers == 1 else 's'}"
+    _console(ctx).print(f"built {papers} of {len(exam_.questions)} questions in {out} "
                         f"(PDF, Markdown, HTML; key.csv, key.json, answers-template.csv, manifest.json)")
 
 

@@ -76,6 +76,34 @@ def _points(x: float) -> str:
     return f"{x:g}"
 
 
+def points_label(x: float, lang: str) -> str:
+    """``2 points``, ``1 point``, ``2 分`` (both: ``1 point / 1 分``)."""
+    en, zh = f"{x:g} point{'' if x == 1 else 's'}", f"{x:g} 分"
+    return {"en": en, "zh": zh}.get(lang, f"{en} / {zh}")
+
+
+_PAPER_BOOL = Text("true or false (T or F)", "对或错（也可写 T 或 F）")
+
+
+def answer_hint(part: Part, lang: str) -> str:
+    """How to write a part's answer on paper (the drill's format line), with the accepted rule
+    of a numeric part: a true/false or a tolerance must not be a surprise in an exam."""
+    from cvquiz.answers.formats import expected_format
+
+    symbols = part.symbols
+    if part.kind == "expression":  # name only the symbols the answer is written in, as the drill does
+        named = {str(x) for x in getattr(part.expected, "free_symbols", ())}
+        symbols = tuple(x for x in symbols if x in named) or symbols
+    # On paper a true/false is written, not typed: the drill's list of typable synonyms (with
+    # 对/错, which an English paper's fonts may lack) is not needed.
+    shown = _PAPER_BOOL if part.kind == "truefalse" else expected_format(part.kind, symbols=symbols,
+                                                                         n_choices=part.n_choices)
+    hint = tr(shown, lang).replace("\n", " / ")
+    if part.kind in ("number", "vector"):
+        hint += f"; {label('accepted', lang)}: {_rule(part, lang)}"
+    return f"{label('format', lang)}: {hint}"
+
+
 # --------------------------------------------------------------------------- Markdown
 
 def paper_markdown(exam: Exam, paper: Paper, lang: str, *, key: bool = False) -> str:
@@ -86,15 +114,14 @@ def paper_markdown(exam: Exam, paper: Paper, lang: str, *, key: bool = False) ->
         if title:
             lines += [f"## {title}", ""]
         item = entry.item
-        lines += [f"### {n}. `{item.question_id}` ({_points(entry.exam_question.points)} {label('points', lang)})",
+        lines += [f"### {n}. `{item.question_id}` ({points_label(entry.exam_question.points, lang)})",
                   "", "```text", tr(item.prompt, lang), "```", ""]
         for i, choice in enumerate(item.choices):
             lines.append(f"- **{LETTERS[i]}.** {tr(choice, lang)}")
         if item.choices:
             lines.append("")
         for part in item.parts:
-            lines.append(f"- {label('answer', lang)} `{column_label(entry, part)}`: ____"
-                         + (f" ({label('accepted', lang)}: {_rule(part, lang)})" if part.kind in ("number", "vector") else ""))
+            lines.append(f"- {label('answer', lang)} `{column_label(entry, part)}`: ____ ({answer_hint(part, lang)})")
             if key:
                 lines.append(f"  - **{label('answer', lang)}:** `{expected_text(part)}`")
         if key and item.explanation is not None:
@@ -127,15 +154,15 @@ def paper_html(exam: Exam, paper: Paper, lang: str) -> str:
         if title:
             out.append(f"<h2>{e(title)}</h2>")
         item = entry.item
-        out.append(f"<h3>{n}. {e(item.question_id)} ({_points(entry.exam_question.points)} "
-                   f"{e(label('points', lang))})</h3><pre>{e(tr(item.prompt, lang))}</pre>")
+        out.append(f"<h3>{n}. {e(item.question_id)} ({e(points_label(entry.exam_question.points, lang))})</h3>"
+                   f"<pre>{e(tr(item.prompt, lang))}</pre>")
         if item.figure:
             out.append(figure_svg(item.figure))
         if item.choices:
             out.append("<ol type=\"A\">" + "".join(f"<li>{e(tr(c, lang))}</li>" for c in item.choices) + "</ol>")
         for part in item.parts:
             out.append(f"<p>{e(label('answer', lang))} <code>{e(column_label(entry, part))}</code>: "
-                       "<span class=\"answer\">&nbsp;</span></p>")
+                       f"<span class=\"answer\">&nbsp;</span><br><small>{e(answer_hint(part, lang))}</small></p>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
@@ -251,7 +278,7 @@ def paper_typst_body(exam: Exam, paper: Paper, lang: str, *, key: bool = False,
         if title:
             out.append(f"#heading(level: 1, {typst_string(title)})\n")
         item = entry.item
-        heading = f"{n}. {item.question_id} ({_points(entry.exam_question.points)} {label('points', lang)})"
+        heading = f"{n}. {item.question_id} ({points_label(entry.exam_question.points, lang)})"
         out.append(f"#heading(level: 2, {typst_string(heading)})\n")
         out.append(prose_typst(tr(item.prompt, lang)))
         out.append(_typst_figure(item.figure))
@@ -261,7 +288,8 @@ def paper_typst_body(exam: Exam, paper: Paper, lang: str, *, key: bool = False,
         for part in item.parts:
             col = column_label(entry, part)
             if answers is None:
-                out.append(_typst_par(f"{label('answer', lang)} [{col}]: ______________________") + "#v(6pt)\n")
+                out.append(_typst_par(f"{label('answer', lang)} [{col}]: ______________________") + "#linebreak()\n"
+                           + f"#text(size: 0.85em, fill: luma(90), {typst_string(answer_hint(part, lang))})\n#v(6pt)\n")
             else:
                 got = answers["parts"].get(col, {})
                 typed = got.get("typed") or label("blank", lang)
@@ -296,8 +324,9 @@ def characters(texts: Iterable[str]) -> set[str]:
 
 
 def item_texts(item: Item, lang: str) -> list[str]:
+    """Every text of ``item`` that its paper prints (the font must cover each character)."""
     texts = [tr(item.prompt, lang), tr(item.explanation, lang)] + [tr(c, lang) for c in item.choices]
-    return texts
+    return texts + [answer_hint(part, lang) for part in item.parts]
 
 
 # --------------------------------------------------------------------------- typst math

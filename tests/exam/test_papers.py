@@ -111,3 +111,27 @@ def test_expected_answers_are_typeset_as_typst_math_that_compiles():
     body = "".join(f"${m}$\n\n" for m in cases.values())
     assert compile_pdf(typst_document("math", "2026-01-05", body, None), "2026-01-05", None)[:5] == b"%PDF-"
     assert typst_math(sympy.Function("f")(n)) is None, "an unknown form falls back to plain text"
+
+
+def test_every_answer_line_says_how_to_write_the_answer_and_points_are_counted_in_words(built_exam):
+    # A true/false written as a letter, or an answer outside an unstated tolerance, must not be
+    # a surprise in an exam: each paper states the format (and a numeric part's accepted rule).
+    md = (built_exam / "papers" / "s1.md").read_text(encoding="utf-8")
+    assert "(1 point)" in md and "(2 points)" in md and "(3 points)" in md and "(1 points)" not in md
+    tf_line = next(line for line in md.splitlines() if "`points.pointnet2-shuffle-invariance`: ____" in line)
+    assert "Type: true or false" in tf_line
+    numeric = next(line for line in md.splitlines() if "`points.pointnet2-fps-distance-count`: ____" in line)
+    assert "Type: " in numeric
+    assert any("Accepted: " in line for line in md.splitlines() if ": ____ (" in line)
+    pdf = "".join(page.extract_text() for page in pypdf.PdfReader(built_exam / "papers" / "s1.pdf").pages)
+    assert "true or false" in pdf and "1 point)" in pdf and "Accepted:" in pdf
+    html = (built_exam / "papers" / "s1.html").read_text(encoding="utf-8")
+    assert "<small>Type: true or false" in html
+
+
+def test_an_english_paper_prints_no_chinese_in_its_answer_lines(built_exam):
+    import re
+
+    md = (built_exam / "papers" / "s1.md").read_text(encoding="utf-8")
+    hints = [line for line in md.splitlines() if ": ____ (" in line]
+    assert hints and not any(re.search(r"[\u4e00-\u9fff]", line) for line in hints)
