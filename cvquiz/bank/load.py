@@ -165,9 +165,12 @@ def _load(paths: Sequence[Path], syllabus: Syllabus, assignments_dir: Path | Non
     questions: list[S.Question] = []
     first: dict[str, str] = {}  # id -> "file:line" of its first definition
     readers = []
+    keys: dict[Path, str | None] = {}  # each file's trust key, hashed once
     for path in paths:
         folder = assignments_dir if assignments_dir is not None else Path(path).parent / "assignments"
-        trusted = trust and syllabus_path is not None and T.was_clean(Path(path), syllabus_path, folder)
+        if syllabus_path is not None:
+            keys[Path(path)] = T.key_of(Path(path), syllabus_path, folder)
+        trusted = trust and T.was_clean(keys.get(Path(path)))
         reader = _FileReader(Path(path), syllabus, assignments_dir, trusted=trusted)
         reader.run()
         duplicates = set()
@@ -182,8 +185,8 @@ def _load(paths: Sequence[Path], syllabus: Syllabus, assignments_dir: Path | Non
     concepts = {q.id: q.concepts for reader, _ in readers for q in reader.questions}
     for reader, duplicates in readers:
         broken = _check_follows(reader, leads, first, concepts)
-        if syllabus_path is not None and not reader.problems and not reader.trusted and reader.markable:
-            T.mark_clean(reader.path, syllabus_path, reader.assignments_dir)
+        if not reader.problems and not reader.trusted and reader.markable:
+            T.mark_clean(keys.get(reader.path))
         problems.extend(reader.sorted_problems())
         questions.extend(q for q in reader.questions if (q.id, q.line) not in duplicates and q.id not in broken)
     return questions, problems

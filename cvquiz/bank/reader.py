@@ -467,16 +467,8 @@ class _FileReader:
 
     def exact(self, raw: Any, where: str, parent: Any, key: Any) -> Any:
         """A number of the bank (an int, a decimal, or an expression string) as an exact sympy number."""
-        import sympy
-
-        if _is_int(raw):
-            return sympy.Integer(raw)
-        if isinstance(raw, float):
-            return sympy.Rational(repr(raw))
-        from cvquiz.answers.parse import parse_number
-
         try:
-            value = parse_number(raw)
+            value = _exact_number(raw)
         except Exception:  # the parser's AnswerFormatError, or sympy failing on a pathological input
             self.error(parent, key, where, f"cannot read {raw!r} as a number; expected {_EXPR_EXPECTED}")
             return _BAD
@@ -532,8 +524,9 @@ def _unreadable(display: str, node: YMap, raw: Any) -> BankError:
                      "`cvquiz bank check` checks the file again")
 
 
-def _exact_value(raw: Any, display: str, node: YMap) -> Any:
-    """An exact number of a file read clean before (as :meth:`_FileReader.exact`, without the checks)."""
+def _exact_number(raw: Any) -> Any:
+    """An int, a decimal or an expression string of the bank as an exact sympy number (raises
+    the parser's error when it does not read)."""
     import sympy
 
     if _is_int(raw):
@@ -542,8 +535,13 @@ def _exact_value(raw: Any, display: str, node: YMap) -> Any:
         return sympy.Rational(repr(raw))
     from cvquiz.answers.parse import parse_number
 
+    return parse_number(raw)
+
+
+def _exact_value(raw: Any, display: str, node: YMap) -> Any:
+    """An exact number of a file read clean before (:func:`_exact_number`, without the checks)."""
     try:
-        return parse_number(raw)
+        return _exact_number(raw)
     except Exception:  # noqa: BLE001 - read clean before: say so instead of guessing
         raise _unreadable(display, node, raw) from None
 

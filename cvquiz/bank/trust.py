@@ -54,7 +54,8 @@ def _engine_stamp() -> str:
     return _engine
 
 
-def _key(path: Path, syllabus: Path | None, assignments_dir: Path | None) -> str | None:
+def key_of(path: Path, syllabus: Path | None, assignments_dir: Path | None) -> str | None:
+    """What a clean read of ``path`` depends on, hashed (None when a file cannot be read)."""
     try:
         digest = hashlib.sha256(Path(path).read_bytes())
         digest.update(b"\0syllabus\0" + (Path(syllabus).read_bytes() if syllabus and Path(syllabus).is_file() else b""))
@@ -71,15 +72,15 @@ def _marker(key: str | None) -> Path | None:
     return None if root is None or key is None else root / "clean" / key
 
 
-def was_clean(path: Path, syllabus: Path | None, assignments_dir: Path | None) -> bool:
-    """Whether this very file (with this syllabus, these assignments, this engine) was read clean."""
-    marker = _marker(_key(path, syllabus, assignments_dir))
+def was_clean(key: str | None) -> bool:
+    """Whether the file of ``key`` (:func:`key_of`: this file, syllabus, assignments, engine) was read clean."""
+    marker = _marker(key)
     return marker is not None and marker.is_file()
 
 
-def mark_clean(path: Path, syllabus: Path | None, assignments_dir: Path | None) -> None:
-    """Remember that ``path`` was read with no problem (a cache that cannot be written is not used)."""
-    marker = _marker(_key(path, syllabus, assignments_dir))
+def mark_clean(key: str | None) -> None:
+    """Remember that the file of ``key`` was read with no problem (a cache that cannot be written is not used)."""
+    marker = _marker(key)
     if marker is None:
         return
     try:

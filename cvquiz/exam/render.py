@@ -88,16 +88,9 @@ _PAPER_BOOL = Text("true or false (T or F)", "对或错（也可写 T 或 F）")
 def answer_hint(part: Part, lang: str) -> str:
     """How to write a part's answer on paper (the drill's format line), with the accepted rule
     of a numeric part: a true/false or a tolerance must not be a surprise in an exam."""
-    from cvquiz.answers.formats import expected_format
-
-    symbols = part.symbols
-    if part.kind == "expression":  # name only the symbols the answer is written in, as the drill does
-        named = {str(x) for x in getattr(part.expected, "free_symbols", ())}
-        symbols = tuple(x for x in symbols if x in named) or symbols
     # On paper a true/false is written, not typed: the drill's list of typable synonyms (with
     # 对/错, which an English paper's fonts may lack) is not needed.
-    shown = _PAPER_BOOL if part.kind == "truefalse" else expected_format(part.kind, symbols=symbols,
-                                                                         n_choices=part.n_choices)
+    shown = _PAPER_BOOL if part.kind == "truefalse" else part.answer_format
     hint = tr(shown, lang).replace("\n", " / ")
     if part.kind in ("number", "vector"):
         hint += f"; {label('accepted', lang)}: {_rule(part, lang)}"

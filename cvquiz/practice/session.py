@@ -41,6 +41,19 @@ class Part:
     symbols: tuple[str, ...] = ()
     n_choices: int | None = None
 
+    @property
+    def answer_format(self) -> Text:
+        """How to type this answer (the drill's format line; an exam paper prints it too)."""
+        from cvquiz.answers.formats import expected_format
+
+        symbols = self.symbols
+        if self.kind == "expression":
+            # Name the symbols the answer is written in; a symbol kept only so that a known wrong
+            # answer (H·N²·D) can be typed and explained is still accepted, but not announced.
+            named = {str(x) for x in getattr(self.expected, "free_symbols", ())}
+            symbols = tuple(x for x in symbols if x in named) or symbols
+        return expected_format(self.kind, symbols=symbols, n_choices=self.n_choices)
+
 
 @dataclass(frozen=True)
 class Item:
@@ -88,16 +101,7 @@ class Item:
     @property
     def answer_format(self) -> Text:
         """How to type the answer (of the first part)."""
-        from cvquiz.answers.formats import expected_format
-
-        part = self.parts[0]
-        symbols = part.symbols
-        if part.kind == "expression":
-            # Name the symbols the answer is written in; a symbol kept only so that a known wrong
-            # answer (H·N²·D) can be typed and explained is still accepted, but not announced.
-            named = {str(x) for x in getattr(part.expected, "free_symbols", ())}
-            symbols = tuple(x for x in symbols if x in named) or symbols
-        return expected_format(part.kind, symbols=symbols, n_choices=part.n_choices)
+        return self.parts[0].answer_format
 
 
 def _rule(part: Part) -> Text:

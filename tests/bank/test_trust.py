@@ -29,7 +29,7 @@ def _answers(bank):
 def test_a_trusted_load_of_the_built_in_course_gives_the_same_answers_and_mistakes_as_a_full_one():
     course = Course(ROOT, builtin=True)
     first = load_course_bank(course)  # a full read marks each file clean
-    assert all(trust.was_clean(f, course.syllabus_path, course.assignments_dir) for f in first.files)
+    assert all(trust.was_clean(trust.key_of(f, course.syllabus_path, course.assignments_dir)) for f in first.files)
     second = load_course_bank(course)
     from cvquiz.bank.schema import Deferred
 
@@ -80,7 +80,7 @@ def test_a_stale_marker_cannot_hide_a_problem_from_bank_check_and_a_bad_answer_i
     answer_line = text.index("    answer:", start)
     end = text.index("\n", answer_line)
     write(bank, text[:answer_line] + '    answer: "3/"' + text[end:])
-    trust.mark_clean(bank, course.syllabus_path, course.assignments_dir)  # as if it had been read clean
+    trust.mark_clean(trust.key_of(bank, course.syllabus_path, course.assignments_dir))  # as if it had been read clean
     loaded = load_course_bank(course)  # trusted: the exact answer is parsed on first use
     numeric = next(q for q in loaded.questions.values() if q.kind == "numeric")
     with pytest.raises(BankError, match=r"cannot read '3/', which read before; `cvquiz bank check`"):
@@ -93,8 +93,8 @@ def test_without_a_cache_folder_nothing_is_trusted(tiny_course, monkeypatch):
     monkeypatch.setenv("CVQUIZ_CACHE_DIR", "")
     course = Course(tiny_course)
     load_course_bank(course)
-    assert not trust.was_clean(tiny_course / "questions" / "detection.yaml", course.syllabus_path,
-                               course.assignments_dir)
+    assert not trust.was_clean(trust.key_of(tiny_course / "questions" / "detection.yaml", course.syllabus_path,
+                                            course.assignments_dir))
 
 
 def test_a_file_using_a_generator_from_outside_cvquiz_is_never_marked_clean(tmp_path):
@@ -107,4 +107,5 @@ def test_a_file_using_a_generator_from_outside_cvquiz_is_never_marked_clean(tmp_
     assert "bank_test_gen" in GOOD_BANK
     course = Course(root)
     load_course_bank(course)
-    assert not trust.was_clean(root / "questions" / "detection.yaml", course.syllabus_path, course.assignments_dir)
+    assert not trust.was_clean(trust.key_of(root / "questions" / "detection.yaml", course.syllabus_path,
+                                            course.assignments_dir))
