@@ -177,7 +177,8 @@ def plan_items(questions: Sequence[S.Question], store: Store, schedule: Schedule
                mistakes: bool = False, ahead: bool = False, seed: str | None = None) -> PlannedItems:
     """The session's items: with ``mistakes`` the questions last answered wrong; otherwise due
     questions first, then up to ``new`` never-seen ones in a random order (fixed by ``seed``), then,
-    with ``ahead``, the soonest-due others. A follower comes after its lead (:func:`leads_first`).
+    with ``ahead``, the soonest-due others. A follower comes after its lead (:func:`leads_first`),
+    the lead counting towards ``count``.
     A ``seed`` also replaces the user's secret, so the whole session (order, choice order, numbers)
     repeats.
     """
@@ -189,7 +190,9 @@ def plan_items(questions: Sequence[S.Question], store: Store, schedule: Schedule
         seen = [q.id for q in questions if schedule.card(q.id) is not None]
         unseen = [q.id for q in questions if schedule.card(q.id) is None]
         plan = schedule.plan(seen + rng.sample(unseen, k=len(unseen)), count=count, new=new, ahead=ahead)
-    plan = light_first(leads_first(plan, by_id), by_id)
+    # A lead brought in before its follower counts towards ``count``: the session keeps the
+    # size it announces (cutting the tail never leaves a follower without its lead).
+    plan = light_first(leads_first(plan, by_id)[:count], by_id)
     secret = f"session seed {seed}".encode() if seed else store.secret()
     attempts: dict[str, int] = {}
     for review in store.reviews():

@@ -126,3 +126,14 @@ def test_planned_items_are_built_one_at_a_time_when_asked_for(tmp_path):
         assert items[-1] is items[2] and items[0:2] == [items[0], items[1]]
         with pytest.raises(IndexError):
             items[3]
+
+
+def test_a_lead_brought_in_for_its_follower_counts_towards_the_session_size(tmp_path):
+    # Regression: `--count 2` could open "[1/3]" when a planned follower brought its lead along.
+    questions = [numeric("lead"), numeric("follower", follows="lead"), *(numeric(f"other{i}") for i in range(4))]
+    with Store(tmp_path / "p.sqlite3") as store:
+        schedule = Schedule(store, fuzz=False)
+        for seed in range(40):
+            plan = [q.id for q in plan_items(questions, store, schedule, count=2, new=2, seed=f"{seed:x}").questions]
+            assert len(plan) <= 2
+            assert "follower" not in plan or plan.index("lead") < plan.index("follower")
